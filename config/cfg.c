@@ -1,0 +1,518 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The callplane config schema: one declarative table per section, plus the
+ * cross-field checks a table cannot express (port parameters per kind,
+ * address/gateway consistency, lcore roles). Control path only.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfg.h"
+
+const char *const cfg_port_kind_names[] = {
+	"pci", "af_packet", "af_xdp", "memif", "pcap", "ring", "tap", NULL,
+};
+const char *const cfg_role_names[] = { "worker", "dsp", "recorder", NULL };
+static const char *const memif_role_names[] = { "server", "client", NULL };
+static const char *const log_level_names[] = {
+	"", "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug", NULL,
+};
+
+#define F(st, k, t, fl, ...) { .key = #k, .type = t, .flags = fl, \
+	.off = offsetof(struct st, k), __VA_ARGS__ }
+#define FK(st, k, member, t, fl, ...) { .key = k, .type = t, .flags = fl, \
+	.off = offsetof(struct st, member), __VA_ARGS__ }
+#define END { .key = NULL }
+
+static const struct cfg_field eal_fields[] = {
+	F(cfg_eal, lcores, CFG_T_STR, CFG_F_REQUIRED, .max = 64,
+	  .help = "EAL core list, e.g. 0-3 or 0,2"),
+	F(cfg_eal, main_lcore, CFG_T_UINT, 0, .max = 63, .def = 0),
+	F(cfg_eal, memory_mb, CFG_T_UINT, 0, .min = 16, .max = 1 << 20, .def = 512),
+	F(cfg_eal, no_huge, CFG_T_BOOL, 0, .def = 0),
+	F(cfg_eal, no_pci, CFG_T_BOOL, 0, .def = 0),
+	F(cfg_eal, file_prefix, CFG_T_STR, 0, .max = 32),
+	FK(cfg_eal, "log_level", log_level, CFG_T_ENUM, 0, .names = log_level_names,
+	   .def = 6),
+	FK(cfg_eal, "extra_args", extra_args, CFG_T_STRLIST, 0, .max = 32,
+	   .count_off = offsetof(struct cfg_eal, n_extra_args)),
+	END,
+};
+
+static const struct cfg_field port_fields[] = {
+	F(cfg_port, name, CFG_T_STR, CFG_F_REQUIRED, .max = 31),
+	F(cfg_port, kind, CFG_T_ENUM, CFG_F_REQUIRED, .names = cfg_port_kind_names),
+	F(cfg_port, pci, CFG_T_STR, 0, .max = 64),
+	F(cfg_port, iface, CFG_T_STR, 0, .max = CFG_NAME_MAX),
+	F(cfg_port, rx_pcap, CFG_T_STR, 0, .max = 255),
+	F(cfg_port, tx_pcap, CFG_T_STR, 0, .max = 255),
+	F(cfg_port, socket, CFG_T_STR, 0, .max = 107),
+	F(cfg_port, role, CFG_T_ENUM, 0, .names = memif_role_names, .def = 0),
+	F(cfg_port, id, CFG_T_UINT, 0, .max = 65535, .def = 0),
+	F(cfg_port, ring, CFG_T_STR, 0, .max = 24),
+	F(cfg_port, start_queue, CFG_T_UINT, 0, .max = 255, .def = 0),
+	F(cfg_port, rx_desc, CFG_T_UINT, 0, .min = 64, .max = 16384, .def = 1024),
+	F(cfg_port, tx_desc, CFG_T_UINT, 0, .min = 64, .max = 16384, .def = 1024),
+	F(cfg_port, mtu, CFG_T_UINT, 0, .min = 576, .max = 9000, .def = 1500),
+	F(cfg_port, promiscuous, CFG_T_BOOL, 0, .def = 0),
+	F(cfg_port, exception_tap, CFG_T_STR, 0, .max = CFG_NAME_MAX),
+	END,
+};
+
+static const struct cfg_field iface_fields[] = {
+	F(cfg_iface, port, CFG_T_STR, CFG_F_REQUIRED, .max = 31),
+	F(cfg_iface, ipv4, CFG_T_IP4PFX, 0),
+	F(cfg_iface, gateway4, CFG_T_IP4, 0),
+	F(cfg_iface, ipv6, CFG_T_IP6PFX, 0),
+	F(cfg_iface, gateway6, CFG_T_IP6, 0),
+	F(cfg_iface, kernel_default_route, CFG_T_BOOL, 0, .def = 1),
+	END,
+};
+
+static const struct cfg_field lcore_fields[] = {
+	F(cfg_lcore, id, CFG_T_UINT, CFG_F_REQUIRED, .max = 63),
+	F(cfg_lcore, roles, CFG_T_FLAGS, CFG_F_REQUIRED, .names = cfg_role_names),
+	END,
+};
+
+static const struct cfg_field media_fields[] = {
+	F(cfg_media, port_min, CFG_T_UINT, CFG_F_REQUIRED, .min = 1024, .max = 65535),
+	F(cfg_media, port_max, CFG_T_UINT, CFG_F_REQUIRED, .min = 1024, .max = 65535),
+	END,
+};
+
+static const struct cfg_field idle_fields[] = {
+	F(cfg_idle, backoff, CFG_T_BOOL, 0, .def = 1),
+	F(cfg_idle, after_polls, CFG_T_UINT, 0, .min = 1, .max = 10000000, .def = 256),
+	F(cfg_idle, sleep_us, CFG_T_UINT, 0, .min = 1, .max = 100000, .def = 200),
+	END,
+};
+
+static const struct cfg_field neigh_fields[] = {
+	F(cfg_neigh, entries, CFG_T_UINT, 0, .min = 16, .max = 1 << 20, .def = 1024),
+	F(cfg_neigh, reachable_s, CFG_T_UINT, 0, .min = 1, .max = 86400, .def = 30),
+	F(cfg_neigh, stale_s, CFG_T_UINT, 0, .min = 1, .max = 86400, .def = 300),
+	F(cfg_neigh, retry_ms, CFG_T_UINT, 0, .min = 10, .max = 60000, .def = 1000),
+	END,
+};
+
+static const struct cfg_field mempool_fields[] = {
+	F(cfg_mempool, mbufs, CFG_T_UINT, 0, .min = 1023, .max = 1 << 24, .def = 8191),
+	F(cfg_mempool, cache, CFG_T_UINT, 0, .max = 512, .def = 256),
+	END,
+};
+
+static void port_check(struct cfg_ctx *, yaml_node_t *, const char *, void *);
+static void iface_check(struct cfg_ctx *, yaml_node_t *, const char *, void *);
+static void media_check(struct cfg_ctx *, yaml_node_t *, const char *, void *);
+static void lcore_check(struct cfg_ctx *, yaml_node_t *, const char *, void *);
+static void eal_check(struct cfg_ctx *, yaml_node_t *, const char *, void *);
+
+static const struct cfg_field dp_fields[] = {
+	{ .key = "eal", .type = CFG_T_MAP, .flags = CFG_F_REQUIRED,
+	  .off = offsetof(struct cfg_dataplane, eal), .sub = eal_fields,
+	  .check = eal_check },
+	{ .key = "ports", .type = CFG_T_LIST, .flags = CFG_F_REQUIRED,
+	  .off = offsetof(struct cfg_dataplane, ports), .sub = port_fields,
+	  .elem_size = sizeof(struct cfg_port), .min = 1, .max = CFG_MAX_PORTS,
+	  .count_off = offsetof(struct cfg_dataplane, n_ports), .check = port_check },
+	{ .key = "interfaces", .type = CFG_T_LIST, .flags = CFG_F_REQUIRED,
+	  .off = offsetof(struct cfg_dataplane, interfaces), .sub = iface_fields,
+	  .elem_size = sizeof(struct cfg_iface), .min = 1, .max = CFG_MAX_PORTS,
+	  .count_off = offsetof(struct cfg_dataplane, n_interfaces),
+	  .check = iface_check },
+	{ .key = "lcores", .type = CFG_T_LIST, .flags = CFG_F_REQUIRED,
+	  .off = offsetof(struct cfg_dataplane, lcores), .sub = lcore_fields,
+	  .elem_size = sizeof(struct cfg_lcore), .min = 1, .max = CFG_MAX_LCORES,
+	  .count_off = offsetof(struct cfg_dataplane, n_lcores), .check = lcore_check },
+	{ .key = "media", .type = CFG_T_MAP, .flags = CFG_F_REQUIRED,
+	  .off = offsetof(struct cfg_dataplane, media), .sub = media_fields,
+	  .check = media_check },
+	{ .key = "idle", .type = CFG_T_MAP, .off = offsetof(struct cfg_dataplane, idle),
+	  .sub = idle_fields },
+	{ .key = "neighbours", .type = CFG_T_MAP,
+	  .off = offsetof(struct cfg_dataplane, neigh), .sub = neigh_fields },
+	{ .key = "mempool", .type = CFG_T_MAP,
+	  .off = offsetof(struct cfg_dataplane, mempool), .sub = mempool_fields },
+	F(cfg_dataplane, burst_drain_us, CFG_T_UINT, 0, .min = 1, .max = 10000,
+	  .def = 100),
+	END,
+};
+
+static void root_check(struct cfg_ctx *, yaml_node_t *, const char *, void *);
+
+static const struct cfg_field root_fields[] = {
+	{ .key = "dataplane", .type = CFG_T_MAP, .flags = CFG_F_REQUIRED,
+	  .off = offsetof(struct cfg, dp), .sub = dp_fields },
+	END,
+};
+
+/* "0-3,5" -> bit mask; -EINVAL on anything else. */
+static int
+parse_core_list(const char *s, uint64_t *mask)
+{
+	uint64_t m = 0;
+
+	while (*s) {
+		char *end;
+		unsigned long a, b;
+
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		a = strtoul(s, &end, 10);
+		b = a;
+		if (*end == '-') {
+			if (end[1] < '0' || end[1] > '9')
+				return -EINVAL;
+			b = strtoul(end + 1, &end, 10);
+		}
+		if (a > 63 || b > 63 || b < a)
+			return -EINVAL;
+		for (unsigned long i = a; i <= b; i++)
+			m |= 1ull << i;
+		if (*end == ',')
+			end++;
+		else if (*end != '\0')
+			return -EINVAL;
+		s = end;
+	}
+	if (m == 0)
+		return -EINVAL;
+	*mask = m;
+	return 0;
+}
+
+static void
+eal_check(struct cfg_ctx *ctx, yaml_node_t *map, const char *path, void *obj)
+{
+	struct cfg_eal *e = obj;
+	char p[300];
+
+	if (e->lcores == NULL)
+		return;
+	snprintf(p, sizeof(p), "%s.lcores", path);
+	if (parse_core_list(e->lcores, &e->lcore_mask) < 0) {
+		cfg_errorf(ctx, cfg_map_get(ctx, map, "lcores"), p,
+			   "'%s' is not a core list like 0-3 or 0,2 (cores 0..63)",
+			   e->lcores);
+		return;
+	}
+	if (!(e->lcore_mask & (1ull << e->main_lcore))) {
+		snprintf(p, sizeof(p), "%s.main_lcore", path);
+		yaml_node_t *n = cfg_map_get(ctx, map, "main_lcore");
+		cfg_errorf(ctx, n ? n : map, p, "lcore %u is not in lcores '%s'",
+			   e->main_lcore, e->lcores);
+	}
+}
+
+struct port_param {
+	const char *key;
+	size_t off;
+	uint32_t kinds;   /* bit per enum cfg_port_kind that accepts it */
+};
+
+#define K(x) (1u << CFG_PORT_##x)
+static const struct port_param port_params[] = {
+	{ "pci", offsetof(struct cfg_port, pci), K(PCI) },
+	{ "iface", offsetof(struct cfg_port, iface), K(AF_PACKET) | K(AF_XDP) | K(TAP) | K(PCAP) },
+	{ "rx_pcap", offsetof(struct cfg_port, rx_pcap), K(PCAP) },
+	{ "tx_pcap", offsetof(struct cfg_port, tx_pcap), K(PCAP) },
+	{ "socket", offsetof(struct cfg_port, socket), K(MEMIF) },
+	{ "ring", offsetof(struct cfg_port, ring), K(RING) },
+};
+#undef K
+
+static void
+port_check(struct cfg_ctx *ctx, yaml_node_t *map, const char *path, void *obj)
+{
+	struct cfg_port *pt = obj;
+	const char *kind = cfg_port_kind_names[pt->kind];
+	yaml_node_t *kn = cfg_map_get(ctx, map, "kind");
+	char p[300];
+
+	if (pt->name == NULL || kn == NULL)
+		return;
+	if (strspn(pt->name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") !=
+	    strlen(pt->name)) {
+		snprintf(p, sizeof(p), "%s.name", path);
+		cfg_errorf(ctx, cfg_map_get(ctx, map, "name"), p,
+			   "'%s' may hold only letters, digits and '_'", pt->name);
+	}
+	for (size_t i = 0; i < sizeof(port_params) / sizeof(port_params[0]); i++) {
+		const struct port_param *pp = &port_params[i];
+		const char *v = *(char **)((char *)pt + pp->off);
+
+		if (v != NULL && !(pp->kinds & (1u << pt->kind))) {
+			snprintf(p, sizeof(p), "%s.%s", path, pp->key);
+			cfg_errorf(ctx, cfg_map_get(ctx, map, pp->key), p,
+				   "not a parameter of port kind %s", kind);
+		}
+	}
+	snprintf(p, sizeof(p), "%s.kind", path);
+	switch (pt->kind) {
+	case CFG_PORT_PCI:
+		if (pt->pci == NULL)
+			cfg_errorf(ctx, kn, p, "kind pci needs 'pci' (bus address, e.g. 0000:01:00.0)");
+		break;
+	case CFG_PORT_AF_PACKET:
+	case CFG_PORT_AF_XDP:
+	case CFG_PORT_TAP:
+		if (pt->iface == NULL)
+			cfg_errorf(ctx, kn, p, "kind %s needs 'iface' (kernel interface name)", kind);
+		break;
+	case CFG_PORT_MEMIF:
+		if (pt->socket == NULL)
+			cfg_errorf(ctx, kn, p, "kind memif needs 'socket' (unix socket path)");
+		break;
+	case CFG_PORT_PCAP:
+		if (pt->iface == NULL && pt->rx_pcap == NULL)
+			cfg_errorf(ctx, kn, p, "kind pcap needs 'iface' or 'rx_pcap'");
+		if (pt->iface != NULL && (pt->rx_pcap != NULL || pt->tx_pcap != NULL))
+			cfg_errorf(ctx, kn, p, "kind pcap takes 'iface' or 'rx_pcap'/'tx_pcap', not both");
+		break;
+	case CFG_PORT_RING:
+		if (pt->ring == NULL)
+			cfg_errorf(ctx, kn, p, "kind ring needs 'ring' (ring name)");
+		break;
+	default:
+		break;
+	}
+	if (pt->rx_desc & (pt->rx_desc - 1)) {
+		snprintf(p, sizeof(p), "%s.rx_desc", path);
+		cfg_errorf(ctx, cfg_map_get(ctx, map, "rx_desc"), p,
+			   "%u is not a power of two", pt->rx_desc);
+	}
+	if (pt->tx_desc & (pt->tx_desc - 1)) {
+		snprintf(p, sizeof(p), "%s.tx_desc", path);
+		cfg_errorf(ctx, cfg_map_get(ctx, map, "tx_desc"), p,
+			   "%u is not a power of two", pt->tx_desc);
+	}
+}
+
+static bool
+ip4_in_prefix(uint32_t a, const struct cfg_ip4 *pfx)
+{
+	uint32_t mask = pfx->plen ? htonl(~0u << (32 - pfx->plen)) : 0;
+
+	return (a & mask) == (pfx->addr & mask);
+}
+
+static bool
+ip6_in_prefix(const uint8_t *a, const struct cfg_ip6 *pfx)
+{
+	unsigned bits = pfx->plen;
+
+	for (unsigned i = 0; i < 16 && bits > 0; i++) {
+		uint8_t m = bits >= 8 ? 0xff : (uint8_t)(0xff << (8 - bits));
+
+		if ((a[i] & m) != (pfx->addr[i] & m))
+			return false;
+		bits = bits >= 8 ? bits - 8 : 0;
+	}
+	return true;
+}
+
+static void
+iface_check(struct cfg_ctx *ctx, yaml_node_t *map, const char *path, void *obj)
+{
+	struct cfg_iface *ifc = obj;
+	char p[300];
+
+	if (!ifc->ipv4.set && !ifc->ipv6.set) {
+		cfg_errorf(ctx, map, path, "an interface needs 'ipv4' or 'ipv6' (or both)");
+		return;
+	}
+	if (ifc->ipv4.set) {
+		uint32_t host = ntohl(ifc->ipv4.addr);
+		uint32_t hmask = ifc->ipv4.plen >= 32 ? 0 : ~0u >> ifc->ipv4.plen;
+
+		snprintf(p, sizeof(p), "%s.ipv4", path);
+		if (ifc->ipv4.plen == 0)
+			cfg_errorf(ctx, cfg_map_get(ctx, map, "ipv4"), p, "prefix length must be 1..32");
+		else if (ifc->ipv4.plen < 31 && ((host & hmask) == 0 || (host & hmask) == hmask))
+			cfg_errorf(ctx, cfg_map_get(ctx, map, "ipv4"), p,
+				   "is the network or broadcast address of its prefix");
+		else if ((host >> 24) == 0 || (host >> 24) == 127 || (host >> 28) >= 14)
+			cfg_errorf(ctx, cfg_map_get(ctx, map, "ipv4"), p,
+				   "is not a unicast host address");
+	}
+	if (ifc->gateway4.set) {
+		snprintf(p, sizeof(p), "%s.gateway4", path);
+		if (!ifc->ipv4.set)
+			cfg_errorf(ctx, cfg_map_get(ctx, map, "gateway4"), p, "needs 'ipv4'");
+		else if (!ip4_in_prefix(ifc->gateway4.addr, &ifc->ipv4))
+			cfg_errorf(ctx, cfg_map_get(ctx, map, "gateway4"), p,
+				   "is not inside the interface prefix");
+		else if (ifc->gateway4.addr == ifc->ipv4.addr)
+			cfg_errorf(ctx, cfg_map_get(ctx, map, "gateway4"), p,
+				   "is the interface's own address");
+	}
+	if (ifc->ipv6.set) {
+		snprintf(p, sizeof(p), "%s.ipv6", path);
+		if (ifc->ipv6.plen == 0)
+			cfg_errorf(ctx, cfg_map_get(ctx, map, "ipv6"), p, "prefix length must be 1..128");
+		else if (ifc->ipv6.addr[0] == 0xff)
+			cfg_errorf(ctx, cfg_map_get(ctx, map, "ipv6"), p, "is a multicast address");
+	}
+	if (ifc->gateway6.set) {
+		snprintf(p, sizeof(p), "%s.gateway6", path);
+		bool ll = ifc->gateway6.addr[0] == 0xfe && (ifc->gateway6.addr[1] & 0xc0) == 0x80;
+
+		if (!ifc->ipv6.set)
+			cfg_errorf(ctx, cfg_map_get(ctx, map, "gateway6"), p, "needs 'ipv6'");
+		else if (!ll && !ip6_in_prefix(ifc->gateway6.addr, &ifc->ipv6))
+			cfg_errorf(ctx, cfg_map_get(ctx, map, "gateway6"), p,
+				   "is neither link-local nor inside the interface prefix");
+	}
+}
+
+static void
+media_check(struct cfg_ctx *ctx, yaml_node_t *map, const char *path, void *obj)
+{
+	struct cfg_media *m = obj;
+	char p[300];
+
+	if (m->port_min == 0 || m->port_max == 0)
+		return;
+	snprintf(p, sizeof(p), "%s.port_min", path);
+	if (m->port_min > m->port_max)
+		cfg_errorf(ctx, cfg_map_get(ctx, map, "port_min"), p,
+			   "port range is reversed: port_min %u is above port_max %u",
+			   m->port_min, m->port_max);
+	else if (m->port_min & 1)
+		cfg_errorf(ctx, cfg_map_get(ctx, map, "port_min"), p,
+			   "must be even (RTP takes the even port, RTCP the odd one)");
+	else if (m->port_max - m->port_min < 1)
+		cfg_errorf(ctx, cfg_map_get(ctx, map, "port_max"), p,
+			   "range must hold at least one RTP/RTCP pair");
+}
+
+static void
+lcore_check(struct cfg_ctx *ctx, yaml_node_t *map, const char *path, void *obj)
+{
+	struct cfg_lcore *lc = obj;
+	char p[300];
+
+	snprintf(p, sizeof(p), "%s.roles", path);
+	if (lc->roles == 0)
+		cfg_errorf(ctx, cfg_map_get(ctx, map, "roles"), p, "give at least one role");
+	/* The recorder blocks on disk I/O; a worker must never wait on it. */
+	if ((lc->roles & CFG_ROLE_WORKER) && (lc->roles & CFG_ROLE_RECORDER))
+		cfg_errorf(ctx, cfg_map_get(ctx, map, "roles"), p,
+			   "roles worker and recorder are exclusive (disk I/O must not run on a forwarding lcore)");
+}
+
+static void
+root_check(struct cfg_ctx *ctx, yaml_node_t *top, const char *path, void *obj)
+{
+	struct cfg *c = obj;
+	struct cfg_dataplane *dp = &c->dp;
+	char p[300];
+	uint64_t seen = 0;
+	unsigned workers = 0;
+
+	(void)path;
+	(void)top;
+
+	for (uint32_t i = 0; i < dp->n_ports; i++) {
+		for (uint32_t j = 0; j < i; j++) {
+			if (strcmp(dp->ports[i].name, dp->ports[j].name) == 0) {
+				snprintf(p, sizeof(p), "dataplane.ports[%u].name", i);
+				cfg_errorf(ctx, cfg_node_at(ctx, p), p,
+					   "port name '%s' is used twice", dp->ports[i].name);
+			}
+			if (dp->ports[i].exception_tap && dp->ports[j].exception_tap &&
+			    strcmp(dp->ports[i].exception_tap, dp->ports[j].exception_tap) == 0) {
+				snprintf(p, sizeof(p), "dataplane.ports[%u].exception_tap", i);
+				cfg_errorf(ctx, cfg_node_at(ctx, p), p,
+					   "tap '%s' is used by two ports", dp->ports[i].exception_tap);
+			}
+		}
+	}
+	for (uint32_t i = 0; i < dp->n_interfaces; i++) {
+		int idx = cfg_port_index(c, dp->interfaces[i].port);
+
+		snprintf(p, sizeof(p), "dataplane.interfaces[%u].port", i);
+		if (idx < 0) {
+			cfg_errorf(ctx, cfg_node_at(ctx, p), p, "no port named '%s'",
+				   dp->interfaces[i].port);
+			continue;
+		}
+		for (uint32_t j = 0; j < i; j++)
+			if (strcmp(dp->interfaces[j].port, dp->interfaces[i].port) == 0)
+				cfg_errorf(ctx, cfg_node_at(ctx, p), p,
+					   "port '%s' already has an interface", dp->interfaces[i].port);
+	}
+	for (uint32_t i = 0; i < dp->n_lcores; i++) {
+		const struct cfg_lcore *lc = &dp->lcores[i];
+
+		snprintf(p, sizeof(p), "dataplane.lcores[%u].id", i);
+		if (seen & (1ull << lc->id))
+			cfg_errorf(ctx, cfg_node_at(ctx, p), p, "lcore %u is listed twice", lc->id);
+		seen |= 1ull << lc->id;
+		if (!(dp->eal.lcore_mask & (1ull << lc->id)))
+			cfg_errorf(ctx, cfg_node_at(ctx, p), p,
+				   "lcore %u is not in dataplane.eal.lcores '%s'", lc->id,
+				   dp->eal.lcores);
+		if (lc->roles & CFG_ROLE_WORKER) {
+			workers++;
+			/* The main lcore runs control, ARP and the exception path. */
+			if (lc->id == dp->eal.main_lcore)
+				cfg_errorf(ctx, cfg_node_at(ctx, p), p,
+					   "lcore %u is the main lcore and cannot be a worker",
+					   lc->id);
+		}
+	}
+	if (workers == 0)
+		cfg_errorf(ctx, cfg_node_at(ctx, "dataplane.lcores"), "dataplane.lcores",
+			   "at least one lcore needs the worker role");
+	if (dp->mempool.cache > dp->mempool.mbufs / 4)
+		cfg_errorf(ctx, cfg_node_at(ctx, "dataplane.mempool.cache"),
+			   "dataplane.mempool.cache", "must be at most a quarter of mbufs");
+}
+
+int
+cfg_port_index(const struct cfg *cfg, const char *name)
+{
+	for (uint32_t i = 0; i < cfg->dp.n_ports; i++)
+		if (cfg->dp.ports[i].name && strcmp(cfg->dp.ports[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+int
+cfg_load(struct cfg **out, const char *path, char *err, size_t errlen)
+{
+	struct cfg *c;
+	int ret;
+
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return -ENOMEM;
+	ret = cfg_schema_load(path, root_fields, root_check, c, err, errlen);
+	if (ret < 0)
+		goto out;
+	c->path = strdup(path);
+	if (c->path == NULL) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	*out = c;
+	return 0;
+out:
+	cfg_free(c);
+	return ret;
+}
+
+void
+cfg_free(struct cfg *cfg)
+{
+	if (cfg == NULL)
+		return;
+	cfg_schema_free(root_fields, cfg);
+	free(cfg->path);
+	free(cfg);
+}

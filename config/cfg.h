@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * callplane configuration: the one YAML file, as C structs.
+ * Loaded and validated at boot (and on reload by the control plane) by
+ * cfg_load(); read-only afterwards. Nothing here runs on a worker lcore.
+ */
+#ifndef CFG_H
+#define CFG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "schema.h"
+
+enum cfg_port_kind {
+	CFG_PORT_PCI,
+	CFG_PORT_AF_PACKET,
+	CFG_PORT_AF_XDP,
+	CFG_PORT_MEMIF,
+	CFG_PORT_PCAP,
+	CFG_PORT_RING,
+	CFG_PORT_TAP,
+};
+
+enum cfg_memif_role { CFG_MEMIF_SERVER, CFG_MEMIF_CLIENT };
+
+/* Bits of struct cfg_lcore.roles, same order as the role names. */
+enum cfg_role {
+	CFG_ROLE_WORKER = 1u << 0,
+	CFG_ROLE_DSP = 1u << 1,
+	CFG_ROLE_RECORDER = 1u << 2,
+};
+
+#define CFG_MAX_PORTS 8
+#define CFG_MAX_LCORES 128
+#define CFG_NAME_MAX 15          /* Linux IFNAMSIZ - 1 */
+
+struct cfg_eal {
+	char *lcores;          /* EAL core list, e.g. "0-3" */
+	uint32_t main_lcore;
+	uint32_t memory_mb;
+	bool no_huge;
+	bool no_pci;
+	char *file_prefix;
+	uint32_t log_level;
+	char **extra_args;
+	uint32_t n_extra_args;
+	uint64_t lcore_mask;   /* derived: lcores as bits */
+};
+
+struct cfg_port {
+	char *name;
+	uint32_t kind;         /* enum cfg_port_kind */
+	char *pci;             /* pci: bus address */
+	char *iface;           /* af_packet, af_xdp, tap, pcap (live) */
+	char *rx_pcap;         /* pcap: files instead of iface */
+	char *tx_pcap;
+	char *socket;          /* memif */
+	uint32_t role;         /* memif: enum cfg_memif_role */
+	uint32_t id;           /* memif interface id */
+	char *ring;            /* ring: name of the ring pair */
+	uint32_t start_queue;  /* af_xdp */
+	uint32_t rx_desc;
+	uint32_t tx_desc;
+	uint32_t mtu;
+	bool promiscuous;
+	char *exception_tap;   /* kernel interface for the exception path */
+};
+
+struct cfg_iface {
+	char *port;
+	struct cfg_ip4 ipv4;   /* with prefix */
+	struct cfg_ip4 gateway4;
+	struct cfg_ip6 ipv6;
+	struct cfg_ip6 gateway6;
+	bool kernel_default_route; /* install gateway routes on the tap */
+};
+
+struct cfg_lcore {
+	uint32_t id;
+	uint32_t roles;        /* enum cfg_role bits */
+};
+
+struct cfg_media {
+	uint32_t port_min;
+	uint32_t port_max;
+};
+
+struct cfg_idle {
+	bool backoff;
+	uint32_t after_polls;  /* empty polls before sleeping */
+	uint32_t sleep_us;
+};
+
+struct cfg_neigh {
+	uint32_t entries;
+	uint32_t reachable_s;  /* confirmed entry is used without re-probing */
+	uint32_t stale_s;      /* unconfirmed entry is dropped after this */
+	uint32_t retry_ms;     /* between solicitations of one address */
+};
+
+struct cfg_mempool {
+	uint32_t mbufs;
+	uint32_t cache;
+};
+
+struct cfg_dataplane {
+	struct cfg_eal eal;
+	struct cfg_port *ports;
+	uint32_t n_ports;
+	struct cfg_iface *interfaces;
+	uint32_t n_interfaces;
+	struct cfg_lcore *lcores;
+	uint32_t n_lcores;
+	struct cfg_media media;
+	struct cfg_idle idle;
+	struct cfg_neigh neigh;
+	struct cfg_mempool mempool;
+	uint32_t burst_drain_us;
+};
+
+struct cfg {
+	char *path;
+	struct cfg_dataplane dp;
+};
+
+extern const char *const cfg_port_kind_names[];
+extern const char *const cfg_role_names[];
+
+/*
+ * Loads and validates @path. On success *out owns the config (free with
+ * cfg_free). On failure returns -EINVAL (or -errno for I/O) and @err holds
+ * one "file:line:column: key: reason" line per problem.
+ */
+int cfg_load(struct cfg **out, const char *path, char *err, size_t errlen);
+void cfg_free(struct cfg *cfg);
+
+/* Index of the port named @name, or -1. */
+int cfg_port_index(const struct cfg *cfg, const char *name);
+
+#endif

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The dataplane's boot-time state: ports, their addresses, lcore roles
+ * and the rings between the main lcore and the workers. Built by main.c
+ * before any lcore is launched and read-only afterwards, so workers read
+ * it without locks. Nothing here is allocated on the hot path.
+ */
+#ifndef DP_H
+#define DP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_ring.h>
+
+#include "cfg.h"
+#include "stats/stats.h"
+
+#define DP_BURST 32
+#define DP_MAX_WORKERS 64
+
+struct dp_port {
+	char name[32];
+	uint16_t port_id;          /* the external port */
+	uint16_t tap_id;           /* the exception tap port */
+	bool has_tap;
+	char tap_name[CFG_NAME_MAX + 1];
+	uint16_t n_rxq;            /* rx queues = workers polling it */
+	uint16_t n_txq;
+	struct rte_ether_addr mac;
+	/* addresses, network byte order */
+	bool has4, has6;
+	uint32_t ip4, gw4, mask4;
+	uint8_t plen4, plen6;
+	uint8_t ip6[16];
+	uint8_t ip6_ll[16];        /* link-local from the MAC (EUI-64) */
+	uint8_t gw6[16];
+	bool has_gw4, has_gw6;
+};
+
+struct dp_worker {
+	unsigned lcore;
+	unsigned index;            /* queue index on every port */
+	uint32_t roles;
+	/* worker -> main: frames for the host stack / exception path */
+	struct rte_ring *to_host;
+	/* main -> worker: frames to transmit (mbuf->port = output port) */
+	struct rte_ring *to_tx;
+};
+
+struct dp {
+	struct cfg *cfg;
+	struct dp_port ports[DP_MAX_PORTS];
+	unsigned n_ports;
+	struct dp_worker workers[DP_MAX_WORKERS];
+	unsigned n_workers;
+	unsigned main_lcore;
+	uint32_t lcore_roles[RTE_MAX_LCORE];
+	uint16_t media_min, media_max;
+	struct rte_mempool *pool;
+	uint64_t start_tsc;
+	volatile bool quit;
+};
+
+extern struct dp dp;
+
+#endif

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Dataplane counters: one X-macro list, one cache-aligned block per
+ * (lcore, port) so every lcore writes only its own lines. Writers are the
+ * owning lcore (plain increments, no atomics); readers (telemetry thread,
+ * exit report) sum on read and accept a slightly stale view.
+ */
+#ifndef DP_STATS_H
+#define DP_STATS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include <rte_common.h>
+#include <rte_lcore.h>
+
+#define DP_MAX_PORTS 8
+#define DP_STATS_NOPORT DP_MAX_PORTS /* counters that belong to no port */
+
+/* name, help. drop_* are drops by reason; everything else is traffic. */
+#define DP_COUNTERS(X) \
+	X(rx_pkts, "frames received from the port") \
+	X(rx_bytes, "bytes received from the port") \
+	X(tx_pkts, "frames sent on the port") \
+	X(tx_bytes, "bytes sent on the port") \
+	X(to_host, "frames handed to the main lcore (ARP, ICMP, exception path)") \
+	X(to_kernel, "frames punted to the kernel through the exception tap") \
+	X(from_kernel, "frames the kernel sent through the exception tap") \
+	X(arp_request_in, "ARP requests for our address answered") \
+	X(arp_reply_in, "ARP replies received") \
+	X(arp_request_out, "ARP requests sent to resolve a next hop") \
+	X(icmp_echo_in, "ICMP echo requests answered") \
+	X(nd_solicit_in, "neighbour solicitations for our address answered") \
+	X(nd_advert_in, "neighbour advertisements received") \
+	X(nd_solicit_out, "neighbour solicitations sent to resolve a next hop") \
+	X(icmp6_echo_in, "ICMPv6 echo requests answered") \
+	X(neigh_learned, "neighbour entries created or refreshed") \
+	X(polls, "rx polls") \
+	X(idle_sleeps, "back-off sleeps of an idle lcore") \
+	X(drop_runt, "frame shorter than its headers") \
+	X(drop_other_mac, "unicast frame for another MAC") \
+	X(drop_looped, "frame carrying our own source MAC") \
+	X(drop_bad_ip, "malformed IPv4/IPv6 header") \
+	X(drop_not_ours, "IP unicast to an address that is not ours") \
+	X(drop_media_no_stream, "UDP to the media range with no stream") \
+	X(drop_host_ring_full, "main lcore queue full") \
+	X(drop_tx_full, "port or tap transmit queue full") \
+	X(drop_bad_arp, "malformed or foreign ARP") \
+	X(drop_bad_icmp, "malformed ICMP/ICMPv6 or bad checksum") \
+	X(drop_bad_nd, "malformed neighbour discovery") \
+	X(drop_neigh_full, "neighbour table full") \
+	X(drop_no_tap, "exception path not available for the port")
+
+enum dp_counter {
+#define X(n, h) DP_C_##n,
+	DP_COUNTERS(X)
+#undef X
+	DP_C__MAX
+};
+
+struct dp_stats_block {
+	uint64_t c[DP_C__MAX];
+} __rte_cache_aligned;
+
+extern struct dp_stats_block dp_stats[RTE_MAX_LCORE][DP_MAX_PORTS + 1];
+extern const char *const dp_counter_names[DP_C__MAX];
+extern const char *const dp_counter_help[DP_C__MAX];
+
+/* Hot path: count on the calling lcore. */
+#define DP_COUNT(lc, port, ctr, n) (dp_stats[(lc)][(port)].c[DP_C_##ctr] += (n))
+
+/*
+ * Sum counters into @out[DP_C__MAX]. @lcore or @port may be -1 for "all".
+ * Any thread.
+ */
+void dp_stats_sum(int lcore, int port, uint64_t *out);
+
+/* Registers the /callplane/... telemetry commands. Main lcore, at boot. */
+void dp_stats_telemetry_init(void);
+
+/* Prints the per-port and per-lcore report (non-zero counters). */
+void dp_stats_report(FILE *fp);
+
+#endif

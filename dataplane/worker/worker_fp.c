@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The worker lcore loop. Runs on worker lcores only: no malloc, no locks,
+ * no system calls except the configured idle back-off sleep, no logging
+ * beyond RTE_LOG_DP. Frames are dropped and counted by reason, never
+ * returned as errors. TX is buffered per port and drained on a TSC
+ * deadline so a lone packet never waits for a full burst.
+ */
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+
+#include "classify.h"
+#include "worker.h"
+
+struct wstate {
+	struct rte_eth_dev_tx_buffer *txb[DP_MAX_PORTS];
+	uint8_t txbuf_mem[DP_MAX_PORTS][RTE_ETH_TX_BUFFER_SIZE(DP_BURST)] __rte_aligned(64);
+	uint64_t tx_dropped[DP_MAX_PORTS];  /* bumped by the tx buffer callback */
+	uint64_t tx_accounted[DP_MAX_PORTS];
+};
+
+static void
+tx_enqueue(struct wstate *ws, struct dp_worker *w, unsigned lc, uint16_t pidx,
+	   struct rte_mbuf *m)
+{
+	const struct dp_port *p = &dp.ports[pidx];
+
+	DP_COUNT(lc, pidx, tx_pkts, 1);
+	DP_COUNT(lc, pidx, tx_bytes, rte_pktmbuf_pkt_len(m));
+	rte_eth_tx_buffer(p->port_id, (uint16_t)w->index, ws->txb[pidx], m);
+}
+
+static void
+tx_drain(struct wstate *ws, struct dp_worker *w, unsigned lc)
+{
+	for (unsigned i = 0; i < dp.n_ports; i++) {
+		rte_eth_tx_buffer_flush(dp.ports[i].port_id, (uint16_t)w->index, ws->txb[i]);
+		if (ws->tx_dropped[i] != ws->tx_accounted[i]) {
+			/* A full queue: move the frames from tx_pkts to drops. */
+			uint64_t n = ws->tx_dropped[i] - ws->tx_accounted[i];
+
+			ws->tx_accounted[i] = ws->tx_dropped[i];
+			DP_COUNT(lc, i, drop_tx_full, n);
+			dp_stats[lc][i].c[DP_C_tx_pkts] -= n;
+		}
+	}
+}
+
+/* Returns how many frames it took in. */
+static unsigned
+rx_port(struct wstate *ws, struct dp_worker *w, unsigned lc, uint16_t pidx)
+{
+	const struct dp_port *p = &dp.ports[pidx];
+	struct rte_mbuf *pkts[DP_BURST], *host[DP_BURST];
+	unsigned nhost = 0, i, sent;
+	uint64_t bytes = 0;
+	uint16_t n;
+
+	(void)ws;
+	n = rte_eth_rx_burst(p->port_id, (uint16_t)w->index, pkts, DP_BURST);
+	if (n == 0)
+		return 0;
+	for (i = 0; i < n && i < 4; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		enum dp_counter why = DP_C_drop_runt;
+		enum dp_verdict v;
+
+		if (i + 4 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 4], void *));
+		bytes += rte_pktmbuf_pkt_len(m);
+		/* Header checks read contiguous bytes: a chained head counts alone. */
+		v = dp_classify(p, rte_pktmbuf_mtod(m, const uint8_t *),
+				rte_pktmbuf_data_len(m), dp.media_min, dp.media_max, &why);
+		switch (v) {
+		case DP_V_HOST:
+			m->port = pidx;
+			host[nhost++] = m;
+			break;
+		case DP_V_MEDIA:
+			/* No stream owns it yet: the relay issue adds the table. */
+			dp_stats[lc][pidx].c[DP_C_drop_media_no_stream]++;
+			rte_pktmbuf_free(m);
+			break;
+		default:
+			dp_stats[lc][pidx].c[why]++;
+			rte_pktmbuf_free(m);
+			break;
+		}
+	}
+	DP_COUNT(lc, pidx, rx_pkts, n);
+	DP_COUNT(lc, pidx, rx_bytes, bytes);
+	if (nhost) {
+		sent = rte_ring_sp_enqueue_burst(w->to_host, (void **)host, nhost, NULL);
+		DP_COUNT(lc, pidx, to_host, sent);
+		if (sent < nhost) {
+			DP_COUNT(lc, pidx, drop_host_ring_full, nhost - sent);
+			rte_pktmbuf_free_bulk(host + sent, nhost - sent);
+		}
+	}
+	return n;
+}
+
+static unsigned
+tx_from_main(struct wstate *ws, struct dp_worker *w, unsigned lc)
+{
+	struct rte_mbuf *pkts[DP_BURST];
+	unsigned n = rte_ring_sc_dequeue_burst(w->to_tx, (void **)pkts, DP_BURST, NULL);
+
+	for (unsigned i = 0; i < n; i++) {
+		uint16_t pidx = pkts[i]->port;
+
+		if (unlikely(pidx >= dp.n_ports)) {
+			rte_pktmbuf_free(pkts[i]);
+			continue;
+		}
+		tx_enqueue(ws, w, lc, pidx, pkts[i]);
+	}
+	return n;
+}
+
+int
+dp_worker_main(void *arg)
+{
+	struct dp_worker *w = arg;
+	unsigned lc = rte_lcore_id();
+	struct wstate ws;
+	const struct cfg_idle *idle = &dp.cfg->dp.idle;
+	uint64_t hz = rte_get_timer_hz();
+	uint64_t drain = hz * dp.cfg->dp.burst_drain_us / 1000000 + 1;
+	uint64_t last_drain = rte_rdtsc();
+	uint32_t empty = 0;
+
+	memset(&ws, 0, sizeof(ws));
+	for (unsigned i = 0; i < dp.n_ports; i++) {
+		ws.txb[i] = (struct rte_eth_dev_tx_buffer *)ws.txbuf_mem[i];
+		rte_eth_tx_buffer_init(ws.txb[i], DP_BURST);
+		rte_eth_tx_buffer_set_err_callback(ws.txb[i],
+			rte_eth_tx_buffer_count_callback, &ws.tx_dropped[i]);
+	}
+
+	while (!dp.quit) {
+		unsigned got = 0;
+		uint64_t now;
+
+		for (uint16_t i = 0; i < dp.n_ports; i++)
+			if (w->index < dp.ports[i].n_rxq)
+				got += rx_port(&ws, w, lc, i);
+		got += tx_from_main(&ws, w, lc);
+		dp_stats[lc][DP_STATS_NOPORT].c[DP_C_polls]++;
+
+		now = rte_rdtsc();
+		if (now - last_drain > drain) {
+			tx_drain(&ws, w, lc);
+			last_drain = now;
+		}
+		if (got) {
+			empty = 0;
+			continue;
+		}
+		/* Small boxes and tests share cores: sleep when idle for long. */
+		if (idle->backoff && ++empty >= idle->after_polls) {
+			tx_drain(&ws, w, lc);
+			rte_delay_us_sleep(idle->sleep_us);
+			dp_stats[lc][DP_STATS_NOPORT].c[DP_C_idle_sleeps]++;
+		}
+	}
+	tx_drain(&ws, w, lc);
+	return 0;
+}
