@@ -491,6 +491,7 @@ load_map(struct cfg_ctx *ctx, yaml_node_t *map, const struct cfg_field *fields,
 	const struct cfg_field *f;
 	uint64_t seen = 0;
 	char sub[CFG_PATH_MAX];
+	unsigned nerr_before = ctx->nerr;
 
 	apply_defaults(fields, obj);
 
@@ -543,7 +544,8 @@ load_map(struct cfg_ctx *ctx, yaml_node_t *map, const struct cfg_field *fields,
 			cfg_errorf(ctx, map, sub, "missing required key");
 		}
 	}
-	if (check != NULL)
+	/* Cross-field checks on a map with broken fields only add noise. */
+	if (check != NULL && ctx->nerr == nerr_before)
 		check(ctx, map, path, obj);
 }
 
