@@ -110,6 +110,11 @@ tb_up() {
     done
     ip -n "$TB_SW" link add br0 type bridge || return 1
     ip -n "$TB_SW" link set br0 up
+    # A plain switch: no netfilter on bridged frames (it would drop the
+    # malformed IPv4 that tests send on purpose before the appliance sees it).
+    for k in iptables ip6tables arptables; do
+        ip netns exec "$TB_SW" sysctl -qw "net.bridge.bridge-nf-call-$k=0" 2>/dev/null
+    done
     # The appliance's kernel must not answer on eth0: the dataplane owns it.
     ip netns exec "$TB_APP" sysctl -qw net.ipv6.conf.all.disable_ipv6=0
     tb_link "$TB_APP" app || return 1
