@@ -507,7 +507,7 @@ ip6_input(uint16_t pidx, struct rte_mbuf *m)
 	}
 }
 
-static void
+void
 host_input(struct rte_mbuf *m)
 {
 	uint16_t pidx = m->port;

@@ -26,6 +26,14 @@ void host_fini(void);
 unsigned host_poll(void);
 
 /*
+ * Handles one frame a worker passed up (m->port = port index): answers,
+ * learns, punts or drops it. Consumes @m. Called by host_poll(); public
+ * for the fuzz target.
+ */
+struct rte_mbuf;
+void host_input(struct rte_mbuf *m);
+
+/*
  * Next hop for @ip (16 bytes, IPv4-mapped for v4): port index and the
  * address to resolve (the destination when on-link, else the gateway).
  * 0, or -ENETUNREACH.
