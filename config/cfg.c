@@ -193,7 +193,7 @@ eal_check(struct cfg_ctx *ctx, yaml_node_t *map, const char *path, void *obj)
 
 	if (e->lcores == NULL)
 		return;
-	snprintf(p, sizeof(p), "%s.lcores", path);
+	cfg_pathf(p, sizeof(p), "%s.lcores", path);
 	if (parse_core_list(e->lcores, &e->lcore_mask) < 0) {
 		cfg_errorf(ctx, cfg_map_get(ctx, map, "lcores"), p,
 			   "'%s' is not a core list like 0-3 or 0,2 (cores 0..63)",
@@ -201,7 +201,7 @@ eal_check(struct cfg_ctx *ctx, yaml_node_t *map, const char *path, void *obj)
 		return;
 	}
 	if (!(e->lcore_mask & (1ull << e->main_lcore))) {
-		snprintf(p, sizeof(p), "%s.main_lcore", path);
+		cfg_pathf(p, sizeof(p), "%s.main_lcore", path);
 		yaml_node_t *n = cfg_map_get(ctx, map, "main_lcore");
 		cfg_errorf(ctx, n ? n : map, p, "lcore %u is not in lcores '%s'",
 			   e->main_lcore, e->lcores);
@@ -237,7 +237,7 @@ port_check(struct cfg_ctx *ctx, yaml_node_t *map, const char *path, void *obj)
 		return;
 	if (strspn(pt->name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") !=
 	    strlen(pt->name)) {
-		snprintf(p, sizeof(p), "%s.name", path);
+		cfg_pathf(p, sizeof(p), "%s.name", path);
 		cfg_errorf(ctx, cfg_map_get(ctx, map, "name"), p,
 			   "'%s' may hold only letters, digits and '_'", pt->name);
 	}
@@ -246,12 +246,12 @@ port_check(struct cfg_ctx *ctx, yaml_node_t *map, const char *path, void *obj)
 		const char *v = *(char **)((char *)pt + pp->off);
 
 		if (v != NULL && !(pp->kinds & (1u << pt->kind))) {
-			snprintf(p, sizeof(p), "%s.%s", path, pp->key);
+			cfg_pathf(p, sizeof(p), "%s.%s", path, pp->key);
 			cfg_errorf(ctx, cfg_map_get(ctx, map, pp->key), p,
 				   "not a parameter of port kind %s", kind);
 		}
 	}
-	snprintf(p, sizeof(p), "%s.kind", path);
+	cfg_pathf(p, sizeof(p), "%s.kind", path);
 	switch (pt->kind) {
 	case CFG_PORT_PCI:
 		if (pt->pci == NULL)
@@ -281,12 +281,12 @@ port_check(struct cfg_ctx *ctx, yaml_node_t *map, const char *path, void *obj)
 		break;
 	}
 	if (pt->rx_desc & (pt->rx_desc - 1)) {
-		snprintf(p, sizeof(p), "%s.rx_desc", path);
+		cfg_pathf(p, sizeof(p), "%s.rx_desc", path);
 		cfg_errorf(ctx, cfg_map_get(ctx, map, "rx_desc"), p,
 			   "%u is not a power of two", pt->rx_desc);
 	}
 	if (pt->tx_desc & (pt->tx_desc - 1)) {
-		snprintf(p, sizeof(p), "%s.tx_desc", path);
+		cfg_pathf(p, sizeof(p), "%s.tx_desc", path);
 		cfg_errorf(ctx, cfg_map_get(ctx, map, "tx_desc"), p,
 			   "%u is not a power of two", pt->tx_desc);
 	}
@@ -329,7 +329,7 @@ iface_check(struct cfg_ctx *ctx, yaml_node_t *map, const char *path, void *obj)
 		uint32_t host = ntohl(ifc->ipv4.addr);
 		uint32_t hmask = ifc->ipv4.plen >= 32 ? 0 : ~0u >> ifc->ipv4.plen;
 
-		snprintf(p, sizeof(p), "%s.ipv4", path);
+		cfg_pathf(p, sizeof(p), "%s.ipv4", path);
 		if (ifc->ipv4.plen == 0)
 			cfg_errorf(ctx, cfg_map_get(ctx, map, "ipv4"), p, "prefix length must be 1..32");
 		else if (ifc->ipv4.plen < 31 && ((host & hmask) == 0 || (host & hmask) == hmask))
@@ -340,7 +340,7 @@ iface_check(struct cfg_ctx *ctx, yaml_node_t *map, const char *path, void *obj)
 				   "is not a unicast host address");
 	}
 	if (ifc->gateway4.set) {
-		snprintf(p, sizeof(p), "%s.gateway4", path);
+		cfg_pathf(p, sizeof(p), "%s.gateway4", path);
 		if (!ifc->ipv4.set)
 			cfg_errorf(ctx, cfg_map_get(ctx, map, "gateway4"), p, "needs 'ipv4'");
 		else if (!ip4_in_prefix(ifc->gateway4.addr, &ifc->ipv4))
@@ -351,14 +351,14 @@ iface_check(struct cfg_ctx *ctx, yaml_node_t *map, const char *path, void *obj)
 				   "is the interface's own address");
 	}
 	if (ifc->ipv6.set) {
-		snprintf(p, sizeof(p), "%s.ipv6", path);
+		cfg_pathf(p, sizeof(p), "%s.ipv6", path);
 		if (ifc->ipv6.plen == 0)
 			cfg_errorf(ctx, cfg_map_get(ctx, map, "ipv6"), p, "prefix length must be 1..128");
 		else if (ifc->ipv6.addr[0] == 0xff)
 			cfg_errorf(ctx, cfg_map_get(ctx, map, "ipv6"), p, "is a multicast address");
 	}
 	if (ifc->gateway6.set) {
-		snprintf(p, sizeof(p), "%s.gateway6", path);
+		cfg_pathf(p, sizeof(p), "%s.gateway6", path);
 		bool ll = ifc->gateway6.addr[0] == 0xfe && (ifc->gateway6.addr[1] & 0xc0) == 0x80;
 
 		if (!ifc->ipv6.set)
@@ -377,7 +377,7 @@ media_check(struct cfg_ctx *ctx, yaml_node_t *map, const char *path, void *obj)
 
 	if (m->port_min == 0 || m->port_max == 0)
 		return;
-	snprintf(p, sizeof(p), "%s.port_min", path);
+	cfg_pathf(p, sizeof(p), "%s.port_min", path);
 	if (m->port_min > m->port_max)
 		cfg_errorf(ctx, cfg_map_get(ctx, map, "port_min"), p,
 			   "port range is reversed: port_min %u is above port_max %u",
@@ -396,7 +396,7 @@ lcore_check(struct cfg_ctx *ctx, yaml_node_t *map, const char *path, void *obj)
 	struct cfg_lcore *lc = obj;
 	char p[300];
 
-	snprintf(p, sizeof(p), "%s.roles", path);
+	cfg_pathf(p, sizeof(p), "%s.roles", path);
 	if (lc->roles == 0)
 		cfg_errorf(ctx, cfg_map_get(ctx, map, "roles"), p, "give at least one role");
 	/* The recorder blocks on disk I/O; a worker must never wait on it. */
@@ -420,13 +420,13 @@ root_check(struct cfg_ctx *ctx, yaml_node_t *top, const char *path, void *obj)
 	for (uint32_t i = 0; i < dp->n_ports; i++) {
 		for (uint32_t j = 0; j < i; j++) {
 			if (strcmp(dp->ports[i].name, dp->ports[j].name) == 0) {
-				snprintf(p, sizeof(p), "dataplane.ports[%u].name", i);
+				cfg_pathf(p, sizeof(p), "dataplane.ports[%u].name", i);
 				cfg_errorf(ctx, cfg_node_at(ctx, p), p,
 					   "port name '%s' is used twice", dp->ports[i].name);
 			}
 			if (dp->ports[i].exception_tap && dp->ports[j].exception_tap &&
 			    strcmp(dp->ports[i].exception_tap, dp->ports[j].exception_tap) == 0) {
-				snprintf(p, sizeof(p), "dataplane.ports[%u].exception_tap", i);
+				cfg_pathf(p, sizeof(p), "dataplane.ports[%u].exception_tap", i);
 				cfg_errorf(ctx, cfg_node_at(ctx, p), p,
 					   "tap '%s' is used by two ports", dp->ports[i].exception_tap);
 			}
@@ -435,7 +435,7 @@ root_check(struct cfg_ctx *ctx, yaml_node_t *top, const char *path, void *obj)
 	for (uint32_t i = 0; i < dp->n_interfaces; i++) {
 		int idx = cfg_port_index(c, dp->interfaces[i].port);
 
-		snprintf(p, sizeof(p), "dataplane.interfaces[%u].port", i);
+		cfg_pathf(p, sizeof(p), "dataplane.interfaces[%u].port", i);
 		if (idx < 0) {
 			cfg_errorf(ctx, cfg_node_at(ctx, p), p, "no port named '%s'",
 				   dp->interfaces[i].port);
@@ -449,7 +449,7 @@ root_check(struct cfg_ctx *ctx, yaml_node_t *top, const char *path, void *obj)
 	for (uint32_t i = 0; i < dp->n_lcores; i++) {
 		const struct cfg_lcore *lc = &dp->lcores[i];
 
-		snprintf(p, sizeof(p), "dataplane.lcores[%u].id", i);
+		cfg_pathf(p, sizeof(p), "dataplane.lcores[%u].id", i);
 		if (seen & (1ull << lc->id))
 			cfg_errorf(ctx, cfg_node_at(ctx, p), p, "lcore %u is listed twice", lc->id);
 		seen |= 1ull << lc->id;

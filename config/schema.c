@@ -80,6 +80,17 @@ cfg_errorf(struct cfg_ctx *ctx, const yaml_node_t *node, const char *path,
 	va_end(ap);
 }
 
+void
+cfg_pathf(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vsnprintf(buf, len, fmt, ap) < 0 && len > 0)
+		buf[0] = '\0';
+	va_end(ap);
+}
+
 static const char *
 scalar(const yaml_node_t *n)
 {
@@ -316,7 +327,7 @@ load_field(struct cfg_ctx *ctx, const struct cfg_field *f, yaml_node_t *n,
 			yaml_node_t *e = yaml_document_get_node(ctx->doc, *it);
 			char sub[CFG_PATH_MAX];
 
-			snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
+			cfg_pathf(sub, sizeof(sub), "%s[%zu]", path, i);
 			if (e == NULL || e->type != YAML_MAPPING_NODE) {
 				cfg_errorf(ctx, e, sub, "list entry must be a mapping");
 				continue;
@@ -355,7 +366,7 @@ load_field(struct cfg_ctx *ctx, const struct cfg_field *f, yaml_node_t *n,
 			char sub[CFG_PATH_MAX];
 			int idx;
 
-			snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
+			cfg_pathf(sub, sizeof(sub), "%s[%zu]", path, i);
 			if (e == NULL || e->type != YAML_SCALAR_NODE) {
 				cfg_errorf(ctx, e, sub, "must be a string");
 				continue;
@@ -504,7 +515,7 @@ load_map(struct cfg_ctx *ctx, yaml_node_t *map, const struct cfg_field *fields,
 			cfg_errorf(ctx, k, path, "keys must be plain strings");
 			continue;
 		}
-		snprintf(sub, sizeof(sub), "%s%s%s", path, path[0] ? "." : "", scalar(k));
+		cfg_pathf(sub, sizeof(sub), "%s%s%s", path, path[0] ? "." : "", scalar(k));
 		for (f = fields, idx = 0; f->key != NULL; f++, idx++)
 			if (strcmp(f->key, scalar(k)) == 0)
 				break;
@@ -540,7 +551,7 @@ load_map(struct cfg_ctx *ctx, yaml_node_t *map, const struct cfg_field *fields,
 	}
 	for (f = fields; f->key != NULL; f++) {
 		if ((f->flags & CFG_F_REQUIRED) && !(seen & (1ull << (f - fields)))) {
-			snprintf(sub, sizeof(sub), "%s%s%s", path, path[0] ? "." : "", f->key);
+			cfg_pathf(sub, sizeof(sub), "%s%s%s", path, path[0] ? "." : "", f->key);
 			cfg_errorf(ctx, map, sub, "missing required key");
 		}
 	}

@@ -89,6 +89,11 @@ yaml_node_t *cfg_map_get(struct cfg_ctx *ctx, yaml_node_t *map,
 /* For check functions: the node at a dotted path ("a.b[2].c"), or NULL. */
 yaml_node_t *cfg_node_at(struct cfg_ctx *ctx, const char *path);
 
+/* Formats a key path into @buf, truncating quietly (paths are for
+ * messages only). */
+void cfg_pathf(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* Parses "a.b.c.d[/len]" / IPv6 text; 0 or -EINVAL. */
 int cfg_parse_ip4(const char *s, bool want_prefix, struct cfg_ip4 *out);
 int cfg_parse_ip6(const char *s, bool want_prefix, struct cfg_ip6 *out);
