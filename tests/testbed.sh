@@ -142,10 +142,11 @@ tb_dp_start() {
     return 1
 }
 
-# tb_dp_stop: SIGTERM and wait for the final report.
+# tb_dp_stop [SIGNAL]: SIGTERM (or SIGNAL) and wait for the final report.
+# Returns callplane-dp's exit status.
 tb_dp_stop() {
     [ -n "${TB_DP_PID:-}" ] || return 0
-    kill -TERM "$TB_DP_PID" 2>/dev/null
+    kill "-${1:-TERM}" "$TB_DP_PID" 2>/dev/null
     for _ in $(seq 1 50); do
         kill -0 "$TB_DP_PID" 2>/dev/null || break
         sleep 0.2

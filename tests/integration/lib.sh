@@ -47,9 +47,10 @@ wait_for() {
     return 1
 }
 
-start_dp() {
+start_dp() { # [CONFIG]
+    local conf=${1:-$SRC/config/testbed.yaml}
     tb_up || { echo "FAIL - test bed did not come up"; exit 1; }
     CALLPLANE_DP=${CALLPLANE_DP:-$SRC/build/callplane-dp} \
-        tb_dp_start "${1:-$SRC/config/testbed.yaml}" "$WORK/dp.log" ||
+        tb_dp_start "$conf" "$WORK/dp.log" ||
         { echo "FAIL - callplane-dp did not start"; exit 1; }
 }

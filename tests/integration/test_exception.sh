@@ -50,6 +50,7 @@ in_carrier ip neigh replace 198.18.0.77 lladdr "$(dp_mac)" dev eth0
 in_carrier "$E" ask-udp 198.18.0.77 5060 x >/dev/null 2>&1
 check "IP for another address is counted as drop_not_ours" test "$(counter drop_not_ours)" -gt "$n0"
 
-tb_dp_stop
+tb_dp_stop INT; rc=$?
+check "SIGINT: clean exit" test "$rc" -eq 0
 check "exit report shows the exception path" grep -qE '^ +to_kernel +[0-9]+' "$WORK/dp.log"
 finish

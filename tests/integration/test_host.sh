@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
-# The appliance's host stack through the DPDK port: ICMP and ICMPv6 echo,
+# The appliance's host stack through the DPDK port (af_packet, or af_xdp
+# with config/testbed-xdp.yaml): ICMP and ICMPv6 echo,
 # ARP and ND in both directions, malformed frames dropped and counted,
 # clean shutdown on SIGTERM with the final counters.
 . "$(dirname "$0")/lib.sh"
-start_dp
+# $1: config (default config/testbed.yaml, net_af_packet)
+start_dp "${1:-}"
 
 MAC=$(dp_mac)
 check "dataplane reports its port MAC" test -n "$MAC"
