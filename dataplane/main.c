@@ -178,10 +178,14 @@ setup_ports(char devnames[][64])
 		int rc;
 
 		snprintf(p->name, sizeof(p->name), "%s", cp->name);
-		if (rte_eth_dev_get_port_by_name(devnames[i], &p->port_id) != 0)
-			rte_exit(EXIT_FAILURE, "port %s: device %s did not come up "
-				 "(check the interface/socket/file it names)\n",
-				 cp->name, devnames[i]);
+		if (rte_eth_dev_get_port_by_name(devnames[i], &p->port_id) != 0) {
+			const char *what = cp->iface ? cp->iface : cp->pci ? cp->pci :
+				cp->socket ? cp->socket : cp->rx_pcap ? cp->rx_pcap : devnames[i];
+
+			rte_exit(EXIT_FAILURE, "port %s: %s device on '%s' did not come up "
+				 "(does it exist, and are we root?)\n", cp->name,
+				 cfg_port_kind_names[cp->kind], what);
+		}
 		rc = port_start(p->port_id, &nrx, &ntx, cp, dp.pool, err, sizeof(err));
 		if (rc < 0)
 			rte_exit(EXIT_FAILURE, "port %s: %s\n", cp->name, err);
