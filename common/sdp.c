@@ -1,0 +1,352 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * SDP parse and rewrite for the media relay (see sdp.h). Control path.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "sdp.h"
+
+struct line {
+	const char *p;   /* "x=..." */
+	size_t len;      /* without CR/LF */
+};
+
+/* Next line from *pos; false at the end. Blank lines are skipped. */
+static bool
+next_line(const char *buf, size_t len, size_t *pos, struct line *l)
+{
+	while (*pos < len) {
+		const char *s = buf + *pos;
+		const char *nl = memchr(s, '\n', len - *pos);
+		size_t n = nl ? (size_t)(nl - s) : len - *pos;
+
+		*pos += n + (nl ? 1 : 0);
+		if (n > 0 && s[n - 1] == '\r')
+			n--;
+		if (n == 0)
+			continue;
+		l->p = s;
+		l->len = n;
+		return true;
+	}
+	return false;
+}
+
+static int
+errf(char *err, size_t errlen, unsigned lineno, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (err == NULL || errlen == 0)
+		return -EINVAL;
+	n = snprintf(err, errlen, "line %u: ", lineno);
+	if (n > 0 && (size_t)n < errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+/* Copies the next space-separated token of @s (bounded) into @out. */
+static const char *
+token(const char *s, const char *end, char *out, size_t outlen, size_t *toklen)
+{
+	size_t n = 0;
+
+	while (s < end && *s == ' ')
+		s++;
+	while (s + n < end && s[n] != ' ')
+		n++;
+	*toklen = n;
+	if (out != NULL && outlen > 0) {
+		size_t c = n < outlen - 1 ? n : outlen - 1;
+
+		memcpy(out, s, c);
+		out[c] = '\0';
+	}
+	return s + n;
+}
+
+static bool
+parse_port(const char *s, size_t n, uint16_t *out)
+{
+	unsigned long v = 0;
+
+	if (n == 0 || n > 5)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (unsigned long)(s[i] - '0');
+	}
+	if (v > 65535)
+		return false;
+	*out = (uint16_t)v;
+	return true;
+}
+
+/* "IN IP4 a.b.c.d[/ttl]" from @s..@end into @a. */
+static bool
+parse_conn(const char *s, const char *end, struct sdp_addr *a)
+{
+	char nettype[8], atype[8], addr[SDP_ADDR_MAX + 16];
+	size_t n;
+
+	s = token(s, end, nettype, sizeof(nettype), &n);
+	if (n != 2 || strcmp(nettype, "IN") != 0)
+		return false;
+	s = token(s, end, atype, sizeof(atype), &n);
+	if (n != 3)
+		return false;
+	s = token(s, end, addr, sizeof(addr), &n);
+	if (n == 0 || n >= sizeof(addr))
+		return false;
+	while (s < end && *s == ' ')
+		s++;
+	if (s != end)
+		return false;
+	addr[strcspn(addr, "/")] = '\0'; /* multicast TTL / count */
+	if (strcmp(atype, "IP4") == 0)
+		a->family = AF_INET;
+	else if (strcmp(atype, "IP6") == 0)
+		a->family = AF_INET6;
+	else
+		return false;
+	n = strlen(addr);
+	if (n >= sizeof(a->text) || inet_pton(a->family, addr, a->addr) != 1)
+		return false;
+	memcpy(a->text, addr, n + 1);
+	return true;
+}
+
+int
+sdp_parse(struct sdp *out, const char *buf, size_t len, char *err, size_t errlen)
+{
+	struct line l;
+	size_t pos = 0;
+	unsigned lineno = 0;
+	struct sdp_media *m = NULL;
+
+	memset(out, 0, sizeof(*out));
+	if (err && errlen)
+		err[0] = '\0';
+	while (next_line(buf, len, &pos, &l)) {
+		const char *v = l.p + 2, *end = l.p + l.len;
+		size_t n;
+
+		if (++lineno > SDP_MAX_LINES)
+			return errf(err, errlen, lineno, "more than %d lines", SDP_MAX_LINES);
+		if (l.len < 2 || l.p[1] != '=' || l.p[0] < 'a' || l.p[0] > 'z')
+			return errf(err, errlen, lineno, "not a '<letter>=<value>' line");
+		/* RFC 8866 text excludes NUL, CR and LF inside a line. */
+		if (memchr(l.p, '\0', l.len) != NULL || memchr(l.p, '\r', l.len) != NULL)
+			return errf(err, errlen, lineno, "NUL or stray CR inside the line");
+		if (lineno == 1 && (l.len != 3 || memcmp(l.p, "v=0", 3) != 0))
+			return errf(err, errlen, lineno, "SDP must start with v=0");
+		switch (l.p[0]) {
+		case 'm': {
+			char portbuf[16];
+			const char *s;
+
+			if (out->n_media >= SDP_MAX_MEDIA)
+				return errf(err, errlen, lineno, "more than %d media sections",
+					    SDP_MAX_MEDIA);
+			m = &out->media[out->n_media++];
+			s = token(v, end, m->type, sizeof(m->type), &n);
+			if (n == 0 || n >= sizeof(m->type))
+				return errf(err, errlen, lineno, "m= media type missing or too long");
+			s = token(s, end, portbuf, sizeof(portbuf), &n);
+			portbuf[strcspn(portbuf, "/")] = '\0';
+			if (n >= sizeof(portbuf) || !parse_port(portbuf, strlen(portbuf), &m->port))
+				return errf(err, errlen, lineno, "m= port is not 0..65535");
+			s = token(s, end, m->proto, sizeof(m->proto), &n);
+			if (n == 0 || n >= sizeof(m->proto))
+				return errf(err, errlen, lineno, "m= transport missing or too long");
+			while (s < end && *s == ' ')
+				s++;
+			n = (size_t)(end - s);
+			if (n == 0)
+				return errf(err, errlen, lineno, "m= has no formats");
+			if (n >= sizeof(m->formats))
+				return errf(err, errlen, lineno, "m= format list too long");
+			memcpy(m->formats, s, n);
+			m->formats[n] = '\0';
+			snprintf(m->direction, sizeof(m->direction), "sendrecv");
+			break;
+		}
+		case 'c': {
+			struct sdp_addr *a = m ? &m->conn : &out->conn;
+
+			if (!parse_conn(v, end, a))
+				return errf(err, errlen, lineno,
+					    "c= must be 'IN IP4 <addr>' or 'IN IP6 <addr>'");
+			if (m)
+				m->has_conn = true;
+			else
+				out->has_conn = true;
+			break;
+		}
+		case 'a':
+			if (m == NULL)
+				break;
+			if (l.len >= 7 && memcmp(v, "rtcp:", 5) == 0) {
+				const char *s = v + 5;
+				char portbuf[8];
+
+				s = token(s, end, portbuf, sizeof(portbuf), &n);
+				if (n >= sizeof(portbuf) || !parse_port(portbuf, n, &m->rtcp_port))
+					return errf(err, errlen, lineno, "a=rtcp port is not 0..65535");
+				while (s < end && *s == ' ')
+					s++;
+				if (s < end && !parse_conn(s, end, &m->rtcp_addr))
+					return errf(err, errlen, lineno, "a=rtcp address is malformed");
+			} else if (l.len == 10 && memcmp(v, "rtcp-mux", 8) == 0) {
+				m->rtcp_mux = true;
+			} else if ((l.len == 10 && (memcmp(v, "sendrecv", 8) == 0 ||
+						    memcmp(v, "sendonly", 8) == 0 ||
+						    memcmp(v, "recvonly", 8) == 0 ||
+						    memcmp(v, "inactive", 8) == 0))) {
+				memcpy(m->direction, v, 8);
+				m->direction[8] = '\0';
+			}
+			break;
+		default:
+			break;
+		}
+	}
+	if (lineno == 0)
+		return errf(err, errlen, 0, "empty SDP");
+	for (unsigned i = 0; i < out->n_media; i++) {
+		struct sdp_media *mm = &out->media[i];
+
+		if (!mm->has_conn) {
+			if (!out->has_conn)
+				return errf(err, errlen, lineno,
+					    "media %u (%s) has no connection address", i, mm->type);
+			mm->conn = out->conn;
+		}
+	}
+	return 0;
+}
+
+struct wbuf {
+	char *p;
+	size_t len, cap;
+	bool full;
+};
+
+static void
+w(struct wbuf *b, const char *s, size_t n)
+{
+	if (b->full || n > b->cap - b->len) {
+		b->full = true;
+		return;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+}
+
+static void
+wf(struct wbuf *b, const char *fmt, ...)
+{
+	char tmp[128];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(tmp)) {
+		b->full = true;
+		return;
+	}
+	w(b, tmp, (size_t)n);
+}
+
+static void
+end_media(struct wbuf *b, const struct sdp *sdp, const struct sdp_rewrite_media *rw,
+	  int idx, bool saw_rtcp)
+{
+	if (idx < 0)
+		return;
+	if (!saw_rtcp && !sdp->media[idx].rtcp_mux && rw[idx].port != 0)
+		wf(b, "a=rtcp:%u\r\n", rw[idx].rtcp_port);
+}
+
+int
+sdp_rewrite(const char *in, size_t len, const struct sdp *parsed,
+	    const struct sdp_rewrite_media *rw, char *out, size_t outcap)
+{
+	struct wbuf b = { .p = out, .cap = outcap };
+	struct line l;
+	size_t pos = 0;
+	int idx = -1;
+	bool saw_rtcp = false;
+
+	while (next_line(in, len, &pos, &l)) {
+		const char *v = l.p + 2, *end = l.p + l.len;
+		size_t n;
+
+		switch (l.p[0]) {
+		case 'm': {
+			const char *s;
+
+			end_media(&b, parsed, rw, idx, saw_rtcp);
+			saw_rtcp = false;
+			if (++idx >= (int)parsed->n_media)
+				return -EINVAL;
+			s = token(v, end, NULL, 0, &n); /* media type, kept as written */
+			w(&b, l.p, (size_t)(s - l.p));
+			s = token(s, end, NULL, 0, &n); /* old port */
+			wf(&b, " %u", rw[idx].port);
+			w(&b, s, (size_t)(end - s));
+			w(&b, "\r\n", 2);
+			/* Media relying on the session c= but relayed on another
+			 * address (v4/v6 bridging) gets a c= of its own. */
+			if (!parsed->media[idx].has_conn &&
+			    (rw[idx].addr.family != rw[0].addr.family ||
+			     strcmp(rw[idx].addr.text, rw[0].addr.text) != 0))
+				wf(&b, "c=IN %s %s\r\n",
+				   rw[idx].addr.family == AF_INET6 ? "IP6" : "IP4", rw[idx].addr.text);
+			continue;
+		}
+		case 'c': {
+			const struct sdp_addr *a;
+
+			if (parsed->n_media == 0)
+				break;
+			a = &rw[idx < 0 ? 0 : idx].addr;
+			wf(&b, "c=IN %s %s\r\n", a->family == AF_INET6 ? "IP6" : "IP4", a->text);
+			continue;
+		}
+		case 'a':
+			if (idx >= 0 && l.len >= 7 && memcmp(v, "rtcp:", 5) == 0) {
+				saw_rtcp = true;
+				if (!parsed->media[idx].rtcp_mux)
+					wf(&b, "a=rtcp:%u\r\n", rw[idx].rtcp_port);
+				else
+					wf(&b, "a=rtcp:%u\r\n", rw[idx].port);
+				continue;
+			}
+			break;
+		default:
+			break;
+		}
+		w(&b, l.p, l.len);
+		w(&b, "\r\n", 2);
+	}
+	end_media(&b, parsed, rw, idx, saw_rtcp);
+	if (idx + 1 != (int)parsed->n_media)
+		return -EINVAL;
+	if (b.full)
+		return -ENOSPC;
+	return (int)b.len;
+}
