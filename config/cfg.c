@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "cfg.h"
 
@@ -105,6 +106,17 @@ static const struct cfg_field mempool_fields[] = {
 	END,
 };
 
+static void ng_check(struct cfg_ctx *, yaml_node_t *, const char *, void *);
+
+static const struct cfg_field ng_fields[] = {
+	FK(cfg_ng, "listen", listen, CFG_T_STRLIST, CFG_F_REQUIRED, .max = 8,
+	   .count_off = offsetof(struct cfg_ng, n_listen)),
+	FK(cfg_ng, "unix", unix_path, CFG_T_STR, 0, .max = 107),
+	F(cfg_ng, cache_ttl_s, CFG_T_UINT, 0, .min = 1, .max = 3600, .def = 30),
+	F(cfg_ng, cache_entries, CFG_T_UINT, 0, .min = 16, .max = 1 << 20, .def = 4096),
+	END,
+};
+
 static void port_check(struct cfg_ctx *, yaml_node_t *, const char *, void *);
 static void iface_check(struct cfg_ctx *, yaml_node_t *, const char *, void *);
 static void media_check(struct cfg_ctx *, yaml_node_t *, const char *, void *);
@@ -139,6 +151,8 @@ static const struct cfg_field dp_fields[] = {
 	  .off = offsetof(struct cfg_dataplane, mempool), .sub = mempool_fields },
 	F(cfg_dataplane, burst_drain_us, CFG_T_UINT, 0, .min = 1, .max = 10000,
 	  .def = 100),
+	{ .key = "ng", .type = CFG_T_MAP, .off = offsetof(struct cfg_dataplane, ng),
+	  .sub = ng_fields, .check = ng_check },
 	END,
 };
 
@@ -292,6 +306,78 @@ port_check(struct cfg_ctx *ctx, yaml_node_t *map, const char *path, void *obj)
 	}
 }
 
+int
+cfg_parse_hostport(const char *s, struct sockaddr_storage *out)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *colon;
+	unsigned long port;
+	char *end;
+	size_t hl;
+
+	memset(out, 0, sizeof(*out));
+	if (s[0] == '[') {
+		const char *rb = strchr(s, ']');
+
+		if (rb == NULL || rb[1] != ':')
+			return -EINVAL;
+		hl = (size_t)(rb - s - 1);
+		if (hl == 0 || hl >= sizeof(host))
+			return -EINVAL;
+		memcpy(host, s + 1, hl);
+		host[hl] = '\0';
+		colon = rb + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (colon == NULL)
+			return -EINVAL;
+		hl = (size_t)(colon - s);
+		if (hl == 0 || hl >= sizeof(host))
+			return -EINVAL;
+		memcpy(host, s, hl);
+		host[hl] = '\0';
+	}
+	if (colon[1] < '0' || colon[1] > '9')
+		return -EINVAL;
+	port = strtoul(colon + 1, &end, 10);
+	if (*end != '\0' || port == 0 || port > 65535)
+		return -EINVAL;
+	if (s[0] != '[') {
+		struct sockaddr_in *sin = (struct sockaddr_in *)out;
+
+		if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
+			return -EINVAL;
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)port);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)out;
+
+		if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1)
+			return -EINVAL;
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)port);
+	}
+	return 0;
+}
+
+static void
+ng_check(struct cfg_ctx *ctx, yaml_node_t *map, const char *path, void *obj)
+{
+	struct cfg_ng *ng = obj;
+	char p[300];
+
+	for (uint32_t i = 0; i < ng->n_listen; i++) {
+		struct sockaddr_storage ss;
+
+		if (cfg_parse_hostport(ng->listen[i], &ss) == 0)
+			continue;
+		cfg_pathf(p, sizeof(p), "%s.listen[%u]", path, i);
+		cfg_errorf(ctx, cfg_node_at(ctx, p), p,
+			   "'%s' is not addr:port or [v6addr]:port", ng->listen[i]);
+	}
+	(void)map;
+}
+
 static bool
 ip4_in_prefix(uint32_t a, const struct cfg_ip4 *pfx)
 {
@@ -415,6 +501,7 @@ root_check(struct cfg_ctx *ctx, yaml_node_t *top, const char *path, void *obj)
 	unsigned workers = 0;
 
 	(void)path;
+	dp->has_ng = cfg_node_at(ctx, "dataplane.ng") != NULL;
 	(void)top;
 
 	for (uint32_t i = 0; i < dp->n_ports; i++) {

@@ -105,6 +105,14 @@ struct cfg_mempool {
 	uint32_t cache;
 };
 
+struct cfg_ng {
+	char **listen;         /* UDP "addr:port" / "[v6]:port" */
+	uint32_t n_listen;
+	char *unix_path;       /* optional unix datagram socket */
+	uint32_t cache_ttl_s;  /* retransmitted cookies answered from cache */
+	uint32_t cache_entries;
+};
+
 struct cfg_dataplane {
 	struct cfg_eal eal;
 	struct cfg_port *ports;
@@ -118,6 +126,8 @@ struct cfg_dataplane {
 	struct cfg_neigh neigh;
 	struct cfg_mempool mempool;
 	uint32_t burst_drain_us;
+	struct cfg_ng ng;
+	bool has_ng;
 };
 
 struct cfg {
@@ -135,6 +145,10 @@ extern const char *const cfg_role_names[];
  */
 int cfg_load(struct cfg **out, const char *path, char *err, size_t errlen);
 void cfg_free(struct cfg *cfg);
+
+/* Parses "a.b.c.d:port" or "[v6]:port" into a sockaddr; 0 or -EINVAL. */
+struct sockaddr_storage;
+int cfg_parse_hostport(const char *s, struct sockaddr_storage *out);
 
 /* Index of the port named @name, or -1. */
 int cfg_port_index(const struct cfg *cfg, const char *name);

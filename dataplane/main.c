@@ -29,6 +29,7 @@
 #include "dp.h"
 #include "drivers/port/port.h"
 #include "host/host.h"
+#include "ng/ngsrv.h"
 #include "worker/worker.h"
 
 RTE_LOG_REGISTER_DEFAULT(dp_logtype, INFO);
@@ -367,6 +368,9 @@ main(int argc, char **argv)
 	if (rc < 0)
 		rte_exit(EXIT_FAILURE, "host stack: %s\n", rte_strerror(-rc));
 	dp_stats_telemetry_init();
+	rc = ngsrv_init();
+	if (rc < 0)
+		rte_exit(EXIT_FAILURE, "NG server: %s\n", strerror(-rc));
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -381,7 +385,7 @@ main(int argc, char **argv)
 	print_ready();
 
 	while (!dp.quit) {
-		if (host_poll() == 0 && c->idle.backoff)
+		if (host_poll() + ngsrv_poll() == 0 && c->idle.backoff)
 			rte_delay_us_sleep(c->idle.sleep_us);
 	}
 
@@ -400,6 +404,7 @@ main(int argc, char **argv)
 		if (dp.ports[i].has_tap)
 			rte_eth_dev_close(dp.ports[i].tap_id);
 	}
+	ngsrv_fini();
 	host_fini();
 	rte_eal_cleanup();
 	cfg_free(dp.cfg);

@@ -35,6 +35,10 @@
 	X(nd_solicit_out, "neighbour solicitations sent to resolve a next hop") \
 	X(icmp6_echo_in, "ICMPv6 echo requests answered") \
 	X(neigh_learned, "neighbour entries created or refreshed") \
+	X(ng_requests, "NG requests handled") \
+	X(ng_retransmits, "NG retransmits answered from the reply cache") \
+	X(ng_errors, "NG requests answered with an error") \
+	X(ng_malformed, "NG datagrams without a usable cookie (dropped)") \
 	X(polls, "rx polls") \
 	X(idle_sleeps, "back-off sleeps of an idle lcore") \
 	X(drop_runt, "frame shorter than its headers") \

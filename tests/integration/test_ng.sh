@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# NG control server: rtpengine's own client (rtpengine-ng-client) pings
+# callplane-dp on the appliance address through the exception path; raw
+# requests over IPv4, IPv6 and a unix socket get replies in the protocol's
+# shape; a retransmitted cookie is answered from the cache; malformed
+# messages get error replies (or, without a cookie, a counted drop) and
+# the server keeps serving.
+. "$(dirname "$0")/lib.sh"
+CONF=$WORK/testbed-ng.yaml
+UNIX=$WORK/ng.sock
+sed "s|cache_ttl_s: 30|cache_ttl_s: 30\n    unix: $UNIX|" "$SRC/config/testbed.yaml" > "$CONF"
+start_dp "$CONF"
+C="$SRC/tests/lib/ngclient.py"
+ng() { in_carrier "$C" "$TB_APP_IP4" 2223 "$@"; }
+stat() { tb_telemetry --get /callplane/stats "$1"; }
+
+out=$(in_carrier rtpengine-ng-client --proxy-address "$TB_APP_IP4" --proxy-port 2223 ping 2>&1)
+check "rtpengine-ng-client ping from the carrier gets pong" grep -q "result => 'pong'" <<<"$out"
+
+check "ping over IPv4" test "$(ng ck1 'd7:command4:pinge')" = "ck1 d6:result4:ponge"
+check "ping over IPv6" \
+    test "$(in_carrier "$C" "$TB_APP_IP6" 2223 ck6 'd7:command4:pinge')" = "ck6 d6:result4:ponge"
+check "ping over the unix socket" \
+    test "$(in_app "$C" "unix:$UNIX" 0 cku 'd7:command4:pinge')" = "cku d6:result4:ponge"
+check "list: no calls" test "$(ng ck2 'd7:command4:liste')" = "ck2 d6:result2:ok5:callslee"
+out=$(ng ck3 'd7:command10:statisticse')
+check "statistics: ok with current statistics" \
+    bash -c "grep -q 'd6:result2:ok10:statisticsd17:currentstatisticsd' <<<'$out'"
+
+r0=$(stat ng_retransmits); q0=$(stat ng_requests)
+a=$(ng dup1 'd7:command4:liste'); b=$(ng dup1 'd7:command4:liste')
+check "retransmitted cookie: identical reply" test "$a" = "$b" -a -n "$a"
+check "retransmit answered from the cache, not executed" \
+    test "$(stat ng_retransmits)" -eq $((r0 + 1)) -a "$(stat ng_requests)" -eq $((q0 + 1))
+
+# Malformed requests: each must get an error reply naming the problem.
+n=0; bad=0
+while IFS='|' read -r payload reason; do
+    [ -z "$payload" ] && continue
+    n=$((n + 1))
+    out=$(ng "m$n" "$payload")
+    if [[ "$out" != "m$n d6:result5:error12:error-reason"*"$reason"* ]]; then
+        echo "  malformed #$n '$payload': got '$out', want reason '$reason'"; bad=$((bad + 1))
+    fi
+done <<'CASES'
+x|Malformed message: offset 0: unexpected byte
+d|unterminated dict
+d7:command|unterminated dict
+d7:command4:ping|unterminated dict
+d7:command4:pingee|trailing bytes
+d7:command4:pinge trailing|trailing bytes
+l7:command4:pinge|not a dictionary
+i42e|not a dictionary
+4:ping|not a dictionary
+de|Unrecognized command
+d7:command4:PINGe|Unrecognized command
+d7:command5:pingxe|Unrecognized command
+d7:commandi1ee|Unrecognized command
+d7:commandle4:ping|unterminated dict
+d7:commandd4:pinge4:pinge|dict key without a value
+di1e4:pinge|dict key must be a string
+d7:command4:ping7:command4:pinge|duplicate key
+d99999999999:command4:pinge|runs past the end
+d7:command4:pin|runs past the end
+d07:command4:pinge|leading zero
+d7:command4:query|dict key must be a string
+d7:command5:querye|No call-id in message
+d7:command5:query7:call-id3:abce|Unknown call-id
+d7:command6:delete7:call-id3:abce|Unknown call-id
+d7:command6:deletee|No call-id in message
+d7:command5:offer7:call-id3:abc3:sdp3:v=0e|'offer' is not supported
+d7:command6:answer7:call-id3:abce|'answer' is not supported
+d7:command15:start recordinge|'start recording' is not supported
+d7:command10:play media7:call-id1:xe|'play media' is not supported
+d4:flagli-0eee|negative zero
+d5:flagsllllllllllllllllllllllllllllllllllllllllll|nested deeper than 32
+d7:command4:ping3:xyzi00ee|leading zero
+CASES
+check "$n malformed NG messages all got the right error reply" test "$bad" -eq 0 -a "$n" -ge 30
+
+m0=$(stat ng_malformed)
+check "no cookie: no reply" test "$(ng --raw 'd7:command4:pinge')" = "NO-REPLY"
+check "cookie with control byte: no reply" test "$(ng --raw 'a\x01b d7:command4:pinge')" = "NO-REPLY"
+check "cookie only: no reply" test "$(ng --raw 'lonely')" = "NO-REPLY"
+check "cookieless datagrams counted as ng_malformed" test "$(stat ng_malformed)" -ge $((m0 + 3))
+check "still serving after all of it" test "$(ng ck9 'd7:command4:pinge')" = "ck9 d6:result4:ponge"
+check "errors counted" test "$(stat ng_errors)" -ge 30
+
+tb_dp_stop; rc=$?
+check "clean exit" test "$rc" -eq 0
+check "unix socket removed at exit" test ! -e "$UNIX"
+finish
