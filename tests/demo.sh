@@ -43,6 +43,9 @@ wait $SRV
 say "Media range (30000-39999) belongs to the dataplane: a datagram there never reaches the kernel"
 ip netns exec "$TB_CARRIER" "$E" ask-udp "$TB_APP_IP4" 30000 "rtp" 2>/dev/null || echo "no kernel reply (as expected): counted as drop_media_no_stream"
 
+say "NG control (rtpengine's protocol): Debian's rtpengine-ng-client pings callplane-dp on 198.18.0.1:2223"
+ip netns exec "$TB_CARRIER" rtpengine-ng-client --proxy-address "$TB_APP_IP4" --proxy-port 2223 ping
+
 say "Dataplane resolves next hops itself: /callplane/neigh/resolve 198.18.0.20"
 tb_telemetry /callplane/neigh/resolve "$TB_AGENTS_IP4" >/dev/null
 sleep 0.5
