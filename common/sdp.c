@@ -240,6 +240,7 @@ sdp_parse(struct sdp *out, const char *buf, size_t len, char *err, size_t errlen
 struct wbuf {
 	char *p;
 	size_t len, cap;
+	unsigned lines;
 	bool full;
 };
 
@@ -252,6 +253,8 @@ w(struct wbuf *b, const char *s, size_t n)
 	}
 	memcpy(b->p + b->len, s, n);
 	b->len += n;
+	if (n > 0 && s[n - 1] == '\n')
+		b->lines++;
 }
 
 static void
@@ -348,5 +351,8 @@ sdp_rewrite(const char *in, size_t len, const struct sdp *parsed,
 		return -EINVAL;
 	if (b.full)
 		return -ENOSPC;
+	/* Added c= and a=rtcp lines must not make an SDP we would refuse. */
+	if (b.lines > SDP_MAX_LINES)
+		return -E2BIG;
 	return (int)b.len;
 }

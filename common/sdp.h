@@ -59,7 +59,8 @@ struct sdp_rewrite_media {
  * that of media 0), every m= port replaced, and a=rtcp set (added when
  * absent and rtcp-mux is not offered). Line endings become CRLF. @rw has
  * one entry per media section of @parsed. Returns the output length, or
- * -ENOSPC when @outcap is too small, -EINVAL on a mismatch with @parsed.
+ * -ENOSPC when @outcap is too small, -E2BIG when the added lines would
+ * pass SDP_MAX_LINES, -EINVAL on a mismatch with @parsed.
  */
 int sdp_rewrite(const char *in, size_t len, const struct sdp *parsed,
 		const struct sdp_rewrite_media *rw, char *out, size_t outcap);

@@ -412,13 +412,15 @@ ip6_input(uint16_t pidx, struct rte_mbuf *m)
 	uint8_t *icmp = (uint8_t *)(ip6 + 1);
 	static const uint8_t unspec[16];
 	const uint8_t *ll;
+	uint16_t csum;
 	bool bad;
 
 	if (!p->has6 || ip6->proto != IPPROTO_ICMPV6 || plen < 8 || m->nb_segs != 1) {
 		punt(pidx, m);
 		return;
 	}
-	if (icmp6_csum(ip6, icmp, plen) != 0 && icmp6_csum(ip6, icmp, plen) != 0xffff) {
+	csum = icmp6_csum(ip6, icmp, plen);
+	if (csum != 0 && csum != 0xffff) {
 		/* A correct checksum sums to zero (or its +0 twin). */
 		HCOUNT(pidx, drop_bad_icmp);
 		rte_pktmbuf_free(m);

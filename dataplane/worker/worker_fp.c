@@ -51,7 +51,7 @@ tx_drain(struct wstate *ws, struct dp_worker *w, unsigned lc)
 
 /* Returns how many frames it took in. */
 static unsigned
-rx_port(struct wstate *ws, struct dp_worker *w, unsigned lc, uint16_t pidx)
+rx_port(struct dp_worker *w, unsigned lc, uint16_t pidx)
 {
 	const struct dp_port *p = &dp.ports[pidx];
 	struct rte_mbuf *pkts[DP_BURST], *host[DP_BURST];
@@ -59,7 +59,6 @@ rx_port(struct wstate *ws, struct dp_worker *w, unsigned lc, uint16_t pidx)
 	uint64_t bytes = 0;
 	uint16_t n;
 
-	(void)ws;
 	n = rte_eth_rx_burst(p->port_id, (uint16_t)w->index, pkts, DP_BURST);
 	if (n == 0)
 		return 0;
@@ -149,7 +148,7 @@ dp_worker_main(void *arg)
 
 		for (uint16_t i = 0; i < dp.n_ports; i++)
 			if (w->index < dp.ports[i].n_rxq)
-				got += rx_port(&ws, w, lc, i);
+				got += rx_port(w, lc, i);
 		got += tx_from_main(&ws, w, lc);
 		dp_stats[lc][DP_STATS_NOPORT].c[DP_C_polls]++;
 

@@ -181,6 +181,25 @@ test_limits(void)
 		n += (size_t)snprintf(big + n, sizeof(big) - n, "a=x\r\n");
 	CHECK(sdp_parse(&s, big, n, err, sizeof(err)) == -EINVAL, "600 lines refused");
 	CHECK(strstr(err, "more than 512 lines") != NULL, "%s", err);
+
+	/* 505 lines and 8 media without a=rtcp: rewriting adds 8 lines, which
+	 * would make an SDP we refuse ourselves, so the rewrite refuses. */
+	{
+		static char out[64 * 1024];
+		struct sdp_rewrite_media rw[8];
+
+		n = (size_t)snprintf(big, sizeof(big), "v=0\r\nc=IN IP4 1.2.3.4\r\n");
+		for (int i = 0; i < 8; i++)
+			n += (size_t)snprintf(big + n, sizeof(big) - n, "m=audio %d RTP/AVP 0\r\n",
+					      5000 + 2 * i);
+		for (int i = 0; i < 495; i++)
+			n += (size_t)snprintf(big + n, sizeof(big) - n, "a=x\r\n");
+		CHECK(sdp_parse(&s, big, n, err, sizeof(err)) == 0, "505 lines parse: %s", err);
+		for (int i = 0; i < 8; i++)
+			rw[i] = (struct sdp_rewrite_media){ .addr = addr(AF_INET, "198.18.0.1"),
+							    .port = 30000, .rtcp_port = 30001 };
+		CHECK(sdp_rewrite(big, n, &s, rw, out, sizeof(out)) == -E2BIG, "rewrite over limit");
+	}
 }
 
 int
