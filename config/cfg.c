@@ -82,6 +82,7 @@ static const struct cfg_field lcore_fields[] = {
 static const struct cfg_field media_fields[] = {
 	F(cfg_media, port_min, CFG_T_UINT, CFG_F_REQUIRED, .min = 1024, .max = 65535),
 	F(cfg_media, port_max, CFG_T_UINT, CFG_F_REQUIRED, .min = 1024, .max = 65535),
+	F(cfg_media, max_streams, CFG_T_UINT, 0, .min = 4, .max = 1 << 22, .def = 16384),
 	END,
 };
 

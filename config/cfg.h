@@ -85,6 +85,7 @@ struct cfg_lcore {
 struct cfg_media {
 	uint32_t port_min;
 	uint32_t port_max;
+	uint32_t max_streams;  /* relay stream slots (4 per call and media) */
 };
 
 struct cfg_idle {

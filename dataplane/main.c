@@ -28,6 +28,7 @@
 #include "cfg.h"
 #include "dp.h"
 #include "drivers/port/port.h"
+#include "flow/flow.h"
 #include "host/host.h"
 #include "ng/ngsrv.h"
 #include "worker/worker.h"
@@ -361,6 +362,10 @@ main(int argc, char **argv)
 
 	setup_ports(devnames);
 	setup_taps();
+	rc = flow_init(c->media.max_streams, dp.n_workers);
+	if (rc < 0)
+		rte_exit(EXIT_FAILURE, "stream table of %u: %s\n", c->media.max_streams,
+			 rte_strerror(-rc));
 	rc = dp_workers_init();
 	if (rc < 0)
 		rte_exit(EXIT_FAILURE, "worker rings: %s\n", rte_strerror(-rc));
@@ -405,6 +410,7 @@ main(int argc, char **argv)
 			rte_eth_dev_close(dp.ports[i].tap_id);
 	}
 	ngsrv_fini();
+	flow_fini();
 	host_fini();
 	rte_eal_cleanup();
 	cfg_free(dp.cfg);

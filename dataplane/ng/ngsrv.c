@@ -4,11 +4,12 @@
  * and polled from the main loop, so the host stack and the exception
  * path are never held up by a client.
  *
- * Commands served here: ping, list, statistics, and query/delete (which
- * find no call while the relay has no sessions). offer/answer and the
- * media commands are refused with an error naming the command until the
- * relay that backs them exists, never silently accepted.
+ * Commands served here: ping, list, statistics, offer, answer, delete
+ * and query (IPv4 media for now). The media commands (recording,
+ * playback, DTMF) are refused with an error naming the command until the
+ * features that back them exist, never silently accepted.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -22,6 +23,10 @@
 #include <rte_log.h>
 
 #include "common/ng.h"
+#include "common/sdp.h"
+#include "flow/flow.h"
+#include "host/host.h"
+#include "mport/mport.h"
 #include "dp.h"
 #include "ngsrv.h"
 
@@ -39,6 +44,32 @@ static struct ng_cache *cache;
 static struct ben_node nodes[NG_NODES];
 
 #define NCOUNT(ctr) (dp_stats[dp.main_lcore][DP_STATS_NOPORT].c[DP_C_##ctr]++)
+
+/* A call: per media section, the A-facing and B-facing RTP/RTCP streams.
+ * A is the offerer (it sends to pa), B the answerer (it sends to pb). */
+#define NG_MAX_CALLS 4096
+#define NG_ID_MAX 128
+
+struct ng_media {
+	uint16_t pa, pb;          /* RTP ports; RTCP is +1 */
+	uint32_t st[4];           /* A rtp, A rtcp, B rtp, B rtcp */
+};
+
+struct ng_call {
+	bool used;
+	bool answered;
+	char call_id[NG_ID_MAX];
+	char from_tag[NG_ID_MAX];
+	char to_tag[NG_ID_MAX];
+	unsigned n_media;
+	struct ng_media m[SDP_MAX_MEDIA];
+	uint64_t created_ms;
+};
+
+static struct ng_call calls[NG_MAX_CALLS];
+static unsigned n_calls;
+static struct mport *ports;
+static uint64_t calls_total;
 
 static uint64_t
 now_ms(void)
@@ -60,6 +91,301 @@ put_kv_int(struct ben_buf *b, const char *k, int64_t v)
 {
 	ben_put_cstr(b, k);
 	ben_put_int(b, v);
+}
+
+static bool
+copy_id(char *dst, const struct ben_node *n)
+{
+	if (n == NULL || n->len == 0 || n->len >= NG_ID_MAX)
+		return false;
+	memcpy(dst, n->str, n->len);
+	dst[n->len] = '\0';
+	return true;
+}
+
+static struct ng_call *
+find_call(const struct ben_node *call_id)
+{
+	for (unsigned i = 0; i < NG_MAX_CALLS; i++)
+		if (calls[i].used && strlen(calls[i].call_id) == call_id->len &&
+		    memcmp(calls[i].call_id, call_id->str, call_id->len) == 0)
+			return &calls[i];
+	return NULL;
+}
+
+static void
+call_free(struct ng_call *c)
+{
+	uint32_t st[SDP_MAX_MEDIA * 4];
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < c->n_media; i++) {
+		for (unsigned k = 0; k < 4; k++)
+			if (c->m[i].st[k] != FLOW_NONE)
+				st[n++] = c->m[i].st[k];
+		mport_release(ports, c->m[i].pa);
+		mport_release(ports, c->m[i].pb);
+	}
+	if (n)
+		flow_release(st, n);
+	c->used = false;
+	n_calls--;
+}
+
+/* Fills the peer of stream @idx from an SDP media section. */
+static void
+set_peer(uint32_t idx, const struct sdp_media *sm, bool rtcp)
+{
+	struct flow_stream *f = &flow_streams[idx];
+	uint16_t port = rtcp ? (sm->rtcp_mux ? sm->port :
+				sm->rtcp_port ? sm->rtcp_port : (uint16_t)(sm->port + 1)) : sm->port;
+
+	memcpy(&f->peer_ip, sm->conn.addr, 4);
+	f->peer_port = rte_cpu_to_be_16(port);
+}
+
+/* Tries to fill the peer MAC of @idx from the neighbour cache (solicits
+ * when unknown); the main loop retries until it is known. */
+static void
+resolve_peer(uint32_t idx)
+{
+	struct flow_stream *f = &flow_streams[idx];
+	uint8_t ip[16], mac[6];
+
+	memset(ip, 0, 10);
+	ip[10] = ip[11] = 0xff;
+	memcpy(ip + 12, &f->peer_ip, 4);
+	if (host_resolve(ip, mac) == 1) {
+		memcpy(f->peer_mac, mac, 6);
+		__atomic_store_n(&f->mac_ok, 1, __ATOMIC_RELEASE);
+	}
+}
+
+static const char *
+check_sdp(const struct sdp *sdp)
+{
+	if (sdp->n_media == 0)
+		return "SDP has no media";
+	for (unsigned i = 0; i < sdp->n_media; i++) {
+		if (sdp->media[i].conn.family != AF_INET)
+			return "IPv6 media is not supported by this dataplane yet";
+		if (sdp->media[i].port == 0)
+			return "Disabled media (port 0) is not supported yet";
+	}
+	return NULL;
+}
+
+/* Writes the rewritten SDP as "sdp" into @b; @b_side picks pb (offer) or pa. */
+static const char *
+put_sdp(struct ben_buf *b, const struct ben_node *sdpn, const struct sdp *sdp,
+	const struct ng_call *c, bool b_side)
+{
+	static char out[NG_MSG_MAX];
+	struct sdp_rewrite_media rw[SDP_MAX_MEDIA];
+	const struct dp_port *p = &dp.ports[0];
+	int n;
+
+	for (unsigned i = 0; i < sdp->n_media; i++) {
+		uint16_t port = b_side ? c->m[i].pb : c->m[i].pa;
+
+		rw[i].addr.family = AF_INET;
+		memcpy(rw[i].addr.addr, &p->ip4, 4);
+		inet_ntop(AF_INET, &p->ip4, rw[i].addr.text, sizeof(rw[i].addr.text));
+		rw[i].port = port;
+		rw[i].rtcp_port = (uint16_t)(port + 1);
+	}
+	n = sdp_rewrite(sdpn->str, sdpn->len, sdp, rw, out, sizeof(out));
+	if (n < 0)
+		return "SDP too large to rewrite";
+	ben_put_cstr(b, "sdp");
+	ben_put_str(b, out, (size_t)n);
+	return NULL;
+}
+
+static const char *
+do_offer(struct ben_buf *b, const struct ben_doc *doc, const char *ck, size_t ckl)
+{
+	const struct ben_node *root = &doc->nodes[0];
+	const struct ben_node *cid = ben_dict_str(doc, root, "call-id");
+	const struct ben_node *ft = ben_dict_str(doc, root, "from-tag");
+	const struct ben_node *sdpn = ben_dict_str(doc, root, "sdp");
+	static struct sdp sdp;
+	static char err[160];
+	struct ng_call *c = NULL;
+	const char *e;
+
+	if (cid == NULL)
+		return "No call-id in message";
+	if (ft == NULL)
+		return "No from-tag in message";
+	if (sdpn == NULL)
+		return "No SDP body in message";
+	if (sdp_parse(&sdp, sdpn->str, sdpn->len, err, sizeof(err)) < 0) {
+		static char reason[200];
+
+		snprintf(reason, sizeof(reason), "Failed to parse SDP: %s", err);
+		return reason;
+	}
+	if ((e = check_sdp(&sdp)) != NULL)
+		return e;
+	if (find_call(cid) != NULL)
+		return "Call already exists (re-offer is not supported yet)";
+	for (unsigned i = 0; i < NG_MAX_CALLS && c == NULL; i++)
+		if (!calls[i].used)
+			c = &calls[i];
+	if (c == NULL)
+		return "load limit";
+	memset(c, 0, sizeof(*c));
+	copy_id(c->call_id, cid);
+	if (!copy_id(c->from_tag, ft))
+		return "from-tag too long";
+	for (unsigned i = 0; i < sdp.n_media; i++) {
+		struct ng_media *m = &c->m[i];
+
+		for (unsigned k = 0; k < 4; k++)
+			m->st[k] = FLOW_NONE;
+		c->n_media = i + 1;
+		if (mport_alloc(ports, &m->pa) < 0 || mport_alloc(ports, &m->pb) < 0)
+			goto full;
+		for (unsigned k = 0; k < 4; k++) {
+			m->st[k] = flow_alloc();
+			if (m->st[k] == FLOW_NONE)
+				goto full;
+		}
+		for (unsigned k = 0; k < 4; k++) {
+			struct flow_stream *f = &flow_streams[m->st[k]];
+			uint16_t lp = (k < 2 ? m->pa : m->pb) + (k & 1);
+
+			f->local_port = rte_cpu_to_be_16(lp);
+			f->port_idx = 0;
+			f->rtcp = k & 1;
+			f->out = m->st[k ^ 2];   /* A rtp <-> B rtp, A rtcp <-> B rtcp */
+		}
+		set_peer(m->st[0], &sdp.media[i], false);
+		set_peer(m->st[1], &sdp.media[i], true);
+		resolve_peer(m->st[0]);
+		resolve_peer(m->st[1]);
+	}
+	c->used = true;
+	c->created_ms = now_ms();
+	n_calls++;
+	calls_total++;
+	reply_ok_start(b, ck, ckl);
+	return put_sdp(b, sdpn, &sdp, c, true);
+full:
+	c->used = true;
+	n_calls++;
+	call_free(c);
+	return "load limit";
+}
+
+static const char *
+do_answer(struct ben_buf *b, const struct ben_doc *doc, const char *ck, size_t ckl)
+{
+	const struct ben_node *root = &doc->nodes[0];
+	const struct ben_node *cid = ben_dict_str(doc, root, "call-id");
+	const struct ben_node *tt = ben_dict_str(doc, root, "to-tag");
+	const struct ben_node *sdpn = ben_dict_str(doc, root, "sdp");
+	static struct sdp sdp;
+	static char err[160];
+	struct ng_call *c;
+	const char *e;
+
+	if (cid == NULL)
+		return "No call-id in message";
+	if (tt == NULL)
+		return "No to-tag in message";
+	if (sdpn == NULL)
+		return "No SDP body in message";
+	c = find_call(cid);
+	if (c == NULL)
+		return "Unknown call-id";
+	if (sdp_parse(&sdp, sdpn->str, sdpn->len, err, sizeof(err)) < 0) {
+		static char reason[200];
+
+		snprintf(reason, sizeof(reason), "Failed to parse SDP: %s", err);
+		return reason;
+	}
+	if ((e = check_sdp(&sdp)) != NULL)
+		return e;
+	if (sdp.n_media != c->n_media)
+		return "Answer has a different number of media sections than the offer";
+	if (!copy_id(c->to_tag, tt))
+		return "to-tag too long";
+	for (unsigned i = 0; i < c->n_media; i++) {
+		struct ng_media *m = &c->m[i];
+
+		set_peer(m->st[2], &sdp.media[i], false);
+		set_peer(m->st[3], &sdp.media[i], true);
+		resolve_peer(m->st[2]);
+		resolve_peer(m->st[3]);
+		for (unsigned k = 0; k < 4; k++)
+			flow_publish(m->st[k]);
+	}
+	c->answered = true;
+	reply_ok_start(b, ck, ckl);
+	return put_sdp(b, sdpn, &sdp, c, false);
+}
+
+static void
+put_stream(struct ben_buf *b, uint32_t idx)
+{
+	const struct flow_stream *f = &flow_streams[idx];
+	struct rtpstat_report r;
+	char ip[INET_ADDRSTRLEN];
+
+	rtpstat_report(&f->rs, 8000, &r);
+	inet_ntop(AF_INET, &f->peer_ip, ip, sizeof(ip));
+	ben_put_dict(b);
+	put_kv_int(b, "local port", rte_be_to_cpu_16(f->local_port));
+	ben_put_cstr(b, "peer address");
+	ben_put_cstr(b, ip);
+	put_kv_int(b, "peer port", rte_be_to_cpu_16(f->peer_port));
+	put_kv_int(b, "packets", (int64_t)f->pkts);
+	put_kv_int(b, "bytes", (int64_t)f->bytes);
+	put_kv_int(b, "dropped source", (int64_t)f->drop_source);
+	if (!f->rtcp) {
+		put_kv_int(b, "expected", (int64_t)r.expected);
+		put_kv_int(b, "lost", r.lost);
+		put_kv_int(b, "jitter us", (int64_t)(r.jitter_ms * 1000.0));
+		put_kv_int(b, "MOS x10", (int64_t)(r.mos * 10.0 + 0.5));
+	}
+	ben_put_end(b);
+}
+
+static void
+put_call_streams(struct ben_buf *b, const struct ng_call *c)
+{
+	ben_put_cstr(b, "streams");
+	ben_put_list(b);
+	for (unsigned i = 0; i < c->n_media; i++)
+		for (unsigned k = 0; k < 4; k++)
+			put_stream(b, c->m[i].st[k]);
+	ben_put_end(b);
+}
+
+/* Retries next-hop resolution for streams still without a peer MAC. */
+static void
+fix_macs(void)
+{
+	static uint64_t last;
+	uint64_t now = now_ms();
+
+	if (now - last < 100)
+		return;
+	last = now;
+	for (unsigned i = 0; i < NG_MAX_CALLS; i++) {
+		if (!calls[i].used)
+			continue;
+		for (unsigned j = 0; j < calls[i].n_media; j++)
+			for (unsigned k = 0; k < 4; k++) {
+				uint32_t idx = calls[i].m[j].st[k];
+
+				if (idx != FLOW_NONE && !flow_streams[idx].mac_ok &&
+				    flow_streams[idx].peer_ip != 0)
+					resolve_peer(idx);
+			}
+	}
 }
 
 size_t
@@ -106,9 +432,27 @@ ngsrv_handle(const char *msg, size_t len, const void *peer, size_t peer_len,
 		reply_ok_start(&b, ck, ckl);
 		ben_put_cstr(&b, "calls");
 		ben_put_list(&b);
+		for (unsigned i = 0; i < NG_MAX_CALLS; i++)
+			if (calls[i].used)
+				ben_put_cstr(&b, calls[i].call_id);
 		ben_put_end(&b);
 		ben_put_end(&b);
 		break;
+	case NG_CMD_OFFER:
+	case NG_CMD_ANSWER: {
+		const char *e = cmd == NG_CMD_OFFER ? do_offer(&b, &doc, ck, ckl) :
+						      do_answer(&b, &doc, ck, ckl);
+
+		if (e != NULL) {
+			b.len = 0;
+			b.overflow = false;
+			ng_reply_error(&b, ck, ckl, e);
+			NCOUNT(ng_errors);
+		} else {
+			ben_put_end(&b);
+		}
+		break;
+	}
 	case NG_CMD_STATISTICS: {
 		uint64_t c[DP_C__MAX];
 
@@ -118,15 +462,16 @@ ngsrv_handle(const char *msg, size_t len, const void *peer, size_t peer_len,
 		ben_put_dict(&b);
 		ben_put_cstr(&b, "currentstatistics");
 		ben_put_dict(&b);
-		put_kv_int(&b, "sessionsown", 0);
+		put_kv_int(&b, "sessionsown", n_calls);
 		put_kv_int(&b, "sessionsforeign", 0);
-		put_kv_int(&b, "sessionstotal", 0);
+		put_kv_int(&b, "sessionstotal", n_calls);
 		ben_put_end(&b);
 		ben_put_cstr(&b, "totalstatistics");
 		ben_put_dict(&b);
 		put_kv_int(&b, "uptime", (int64_t)((rte_get_timer_cycles() - dp.start_tsc) /
 						    rte_get_timer_hz()));
-		put_kv_int(&b, "packetsrelayed", 0);
+		put_kv_int(&b, "packetsrelayed", (int64_t)c[DP_C_relayed]);
+		put_kv_int(&b, "managedsessions", (int64_t)calls_total);
 		put_kv_int(&b, "packetsreceived", (int64_t)c[DP_C_rx_pkts]);
 		put_kv_int(&b, "ngrequests", (int64_t)c[DP_C_ng_requests]);
 		ben_put_end(&b);
@@ -135,13 +480,23 @@ ngsrv_handle(const char *msg, size_t len, const void *peer, size_t peer_len,
 		break;
 	}
 	case NG_CMD_QUERY:
-	case NG_CMD_DELETE:
-		if (ben_dict_str(&doc, &nodes[0], "call-id") == NULL)
-			ng_reply_error(&b, ck, ckl, "No call-id in message");
-		else
-			ng_reply_error(&b, ck, ckl, "Unknown call-id");
-		NCOUNT(ng_errors);
+	case NG_CMD_DELETE: {
+		const struct ben_node *cid = ben_dict_str(&doc, &nodes[0], "call-id");
+		struct ng_call *call = cid ? find_call(cid) : NULL;
+
+		if (call == NULL) {
+			ng_reply_error(&b, ck, ckl, cid ? "Unknown call-id" : "No call-id in message");
+			NCOUNT(ng_errors);
+			break;
+		}
+		reply_ok_start(&b, ck, ckl);
+		put_kv_int(&b, "created", (int64_t)(call->created_ms / 1000));
+		put_call_streams(&b, call);
+		ben_put_end(&b);
+		if (cmd == NG_CMD_DELETE)
+			call_free(call);
 		break;
+	}
 	case NG_CMD_UNKNOWN:
 		ng_reply_error(&b, ck, ckl, "Unrecognized command");
 		NCOUNT(ng_errors);
@@ -220,6 +575,9 @@ ngsrv_init(void)
 
 	if (!dp.cfg->dp.has_ng)
 		return 0;
+	rc = mport_create(&ports, (uint16_t)dp.media_min, (uint16_t)dp.media_max);
+	if (rc < 0)
+		return rc;
 	rc = ng_cache_create(&cache, c->cache_entries, c->cache_ttl_s * 1000u);
 	if (rc < 0)
 		return rc;
@@ -252,6 +610,8 @@ ngsrv_fini(void)
 		unlink(dp.cfg->dp.ng.unix_path);
 	ng_cache_free(cache);
 	cache = NULL;
+	mport_free(ports);
+	ports = NULL;
 }
 
 unsigned
@@ -260,6 +620,8 @@ ngsrv_poll(void)
 	static char in[NG_MSG_MAX + 1], out[NG_MSG_MAX];
 	unsigned done = 0;
 
+	if (n_socks)
+		fix_macs();
 	for (unsigned i = 0; i < n_socks; i++) {
 		for (unsigned k = 0; k < NG_POLL_BUDGET; k++) {
 			struct sockaddr_storage peer;

@@ -47,6 +47,9 @@
 	X(drop_bad_ip, "malformed IPv4/IPv6 header") \
 	X(drop_not_ours, "IP unicast to an address that is not ours") \
 	X(drop_media_no_stream, "UDP to the media range with no stream") \
+	X(relayed, "media packets relayed") \
+	X(drop_bad_source, "media from an address that is not the stream's peer (RTP-bleed)") \
+	X(drop_no_neigh, "media whose next hop is not resolved yet") \
 	X(drop_host_ring_full, "main lcore queue full") \
 	X(drop_tx_full, "port or tap transmit queue full") \
 	X(drop_bad_arp, "malformed or foreign ARP") \

@@ -13,6 +13,7 @@
 #include <rte_prefetch.h>
 
 #include "classify.h"
+#include "flow/flow.h"
 #include "worker.h"
 
 struct wstate {
@@ -51,7 +52,7 @@ tx_drain(struct wstate *ws, struct dp_worker *w, unsigned lc)
 
 /* Returns how many frames it took in. */
 static unsigned
-rx_port(struct dp_worker *w, unsigned lc, uint16_t pidx)
+rx_port(struct wstate *ws, struct dp_worker *w, unsigned lc, uint16_t pidx)
 {
 	const struct dp_port *p = &dp.ports[pidx];
 	struct rte_mbuf *pkts[DP_BURST], *host[DP_BURST];
@@ -80,11 +81,18 @@ rx_port(struct dp_worker *w, unsigned lc, uint16_t pidx)
 			m->port = pidx;
 			host[nhost++] = m;
 			break;
-		case DP_V_MEDIA:
-			/* No stream owns it yet: the relay issue adds the table. */
-			dp_stats[lc][pidx].c[DP_C_drop_media_no_stream]++;
-			rte_pktmbuf_free(m);
+		case DP_V_MEDIA: {
+			int out = flow_forward(lc, pidx, m, &why);
+
+			if (out >= 0) {
+				dp_stats[lc][pidx].c[DP_C_relayed]++;
+				tx_enqueue(ws, w, lc, (uint16_t)out, m);
+			} else {
+				dp_stats[lc][pidx].c[why]++;
+				rte_pktmbuf_free(m);
+			}
 			break;
+		}
 		default:
 			dp_stats[lc][pidx].c[why]++;
 			rte_pktmbuf_free(m);
@@ -142,13 +150,18 @@ dp_worker_main(void *arg)
 			rte_eth_tx_buffer_count_callback, &ws.tx_dropped[i]);
 	}
 
+	rte_rcu_qsbr_thread_register(flow_qsbr, w->index);
+	rte_rcu_qsbr_thread_online(flow_qsbr, w->index);
 	while (!dp.quit) {
 		unsigned got = 0;
 		uint64_t now;
 
+		/* No stream pointer is held across iterations. */
+		rte_rcu_qsbr_quiescent(flow_qsbr, w->index);
+
 		for (uint16_t i = 0; i < dp.n_ports; i++)
 			if (w->index < dp.ports[i].n_rxq)
-				got += rx_port(w, lc, i);
+				got += rx_port(&ws, w, lc, i);
 		got += tx_from_main(&ws, w, lc);
 		dp_stats[lc][DP_STATS_NOPORT].c[DP_C_polls]++;
 
@@ -164,10 +177,14 @@ dp_worker_main(void *arg)
 		/* Small boxes and tests share cores: sleep when idle for long. */
 		if (idle->backoff && ++empty >= idle->after_polls) {
 			tx_drain(&ws, w, lc);
+			rte_rcu_qsbr_thread_offline(flow_qsbr, w->index);
 			rte_delay_us_sleep(idle->sleep_us);
+			rte_rcu_qsbr_thread_online(flow_qsbr, w->index);
 			dp_stats[lc][DP_STATS_NOPORT].c[DP_C_idle_sleeps]++;
 		}
 	}
 	tx_drain(&ws, w, lc);
+	rte_rcu_qsbr_thread_offline(flow_qsbr, w->index);
+	rte_rcu_qsbr_thread_unregister(flow_qsbr, w->index);
 	return 0;
 }

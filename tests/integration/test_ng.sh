@@ -69,15 +69,20 @@ d7:command5:querye|No call-id in message
 d7:command5:query7:call-id3:abce|Unknown call-id
 d7:command6:delete7:call-id3:abce|Unknown call-id
 d7:command6:deletee|No call-id in message
-d7:command5:offer7:call-id3:abc3:sdp3:v=0e|'offer' is not supported
-d7:command6:answer7:call-id3:abce|'answer' is not supported
+d7:command5:offer7:call-id3:abc3:sdp3:v=0e|No from-tag in message
+d7:command5:offer7:call-id3:abc8:from-tag1:a3:sdp3:v=1e|Failed to parse SDP: line 1: SDP must start with v=0
+d7:command5:offer7:call-id3:abc8:from-tag1:ae|No SDP body in message
+d7:command5:offer8:from-tag1:a3:sdp3:v=0e|No call-id in message
+d7:command5:offer7:call-id3:abc8:from-tag1:a3:sdp3:v=0e|SDP has no media
+d7:command6:answer7:call-id3:abce|No to-tag in message
+d7:command6:answer7:call-id6:nosuch6:to-tag1:b3:sdp3:v=0e|Unknown call-id
 d7:command15:start recordinge|'start recording' is not supported
 d7:command10:play media7:call-id1:xe|'play media' is not supported
 d4:flagli-0eee|negative zero
 d5:flagsllllllllllllllllllllllllllllllllllllllllll|nested deeper than 32
 d7:command4:ping3:xyzi00ee|leading zero
 CASES
-check "$n malformed NG messages all got the right error reply" test "$bad" -eq 0 -a "$n" -ge 30
+check "$n malformed NG and SDP messages all got the right error reply" test "$bad" -eq 0 -a "$n" -ge 30
 
 m0=$(stat ng_malformed)
 check "no cookie: no reply" test "$(ng --raw 'd7:command4:pinge')" = "NO-REPLY"

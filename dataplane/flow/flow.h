@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The relay's stream table. A stream is one local media port: where one
+ * peer sends. Each stream names the stream it forwards out of (the other
+ * leg). Workers look streams up lock-free through a per-port table
+ * indexed by UDP port; only the main lcore changes the tables, and it
+ * reclaims a stream only after every worker has passed a quiescent state
+ * (rte_rcu_qsbr). IPv4 for now.
+ */
+#ifndef FLOW_H
+#define FLOW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
+
+#include "rtpstat/rtpstat.h"
+#include "stats/stats.h"
+
+#define FLOW_NONE UINT32_MAX
+
+struct flow_stream {
+	/* Set by the main lcore before the stream is published. */
+	uint32_t peer_ip;        /* network order */
+	uint16_t peer_port;      /* network order */
+	uint16_t local_port;     /* network order */
+	uint16_t port_idx;       /* dataplane port it lives on */
+	uint8_t peer_mac[6];
+	volatile uint8_t mac_ok; /* the main lcore sets it once resolved */
+	uint8_t rtcp;
+	uint32_t out;            /* stream index we transmit from */
+	/* Written by the one worker that receives the stream (RSS keeps a
+	 * 5-tuple on one queue); read racily for reports. */
+	uint64_t pkts, bytes, last_tsc;
+	uint64_t drop_source, drop_no_neigh;
+	struct rtpstat rs;
+} __rte_cache_aligned;
+
+extern struct flow_stream *flow_streams;
+extern struct rte_rcu_qsbr *flow_qsbr;
+
+/* Boot, main lcore: @max streams, @workers RCU readers. 0 or -errno. */
+int flow_init(uint32_t max, unsigned workers);
+void flow_fini(void);
+
+/* Main lcore: a free stream slot, zeroed; FLOW_NONE when full. */
+uint32_t flow_alloc(void);
+/* Main lcore: makes @idx reachable on (@port_idx, its local_port). */
+void flow_publish(uint32_t idx);
+/* Main lcore: unpublishes, waits for the workers, frees the slots. */
+void flow_release(const uint32_t *idx, unsigned n);
+uint32_t flow_in_use(void);
+
+/*
+ * Worker lcore: relays @m (a UDP datagram to one of our media ports, as
+ * classified). Returns the output port index and rewrites @m in place,
+ * or returns -1 after counting the drop reason in *why (the caller frees).
+ */
+int flow_forward(unsigned lc, uint16_t pidx, struct rte_mbuf *m, enum dp_counter *why);
+
+#endif

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# The relay on the test bed: an NG offer/answer sets up a call between the
+# carrier (offerer) and the agents host (answerer); RTP and RTCP cross the
+# DPDK port both ways with rewritten addresses and untouched payloads;
+# packets from a wrong source are dropped and counted (RTP-bleed); query
+# reports the counts; delete frees the ports.
+. "$(dirname "$0")/lib.sh"
+start_dp
+C="$SRC/tests/lib/ngclient.py"
+R="$SRC/tests/lib/rtp.py"
+ng() { in_carrier "$C" "$TB_APP_IP4" 2223 "$@"; }
+benstr() { printf '%s:%s' "${#1}" "$1"; }
+sdp_of() { # SDP for HOST-IP PORT
+    printf 'v=0\r\no=- 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\nm=audio %s RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n' "$1" "$1" "$2"
+}
+port_in() { # the m=audio port of the sdp inside an NG reply
+    python3 -c 'import re,sys; m=re.search(r"m=audio (\d+) ", sys.stdin.read()); print(m.group(1) if m else "")'
+}
+
+offer_sdp=$(sdp_of "$TB_CARRIER_IP4" 6000)
+rep=$(ng o1 "d7:command5:offer7:call-id$(benstr relay-1)8:from-tag$(benstr A1)3:sdp$(benstr "$offer_sdp")e")
+check "offer accepted" grep -q '^o1 d6:result2:ok3:sdp' <<<"$rep"
+check "offer SDP rewritten to the appliance address" grep -q 'c=IN IP4 198.18.0.1' <<<"$rep"
+PB=$(port_in <<<"$rep")
+check "offer SDP carries an even media port in range" \
+    bash -c "[ -n '$PB' ] && [ \$(( $PB % 2 )) -eq 0 ] && [ $PB -ge 30000 ] && [ $PB -le 39999 ]"
+
+answer_sdp=$(sdp_of "$TB_AGENTS_IP4" 7000)
+rep=$(ng a1 "d7:command6:answer7:call-id$(benstr relay-1)8:from-tag$(benstr A1)6:to-tag$(benstr B1)3:sdp$(benstr "$answer_sdp")e")
+check "answer accepted" grep -q '^a1 d6:result2:ok3:sdp' <<<"$rep"
+PA=$(port_in <<<"$rep")
+check "answer SDP carries another port" bash -c "[ -n '$PA' ] && [ '$PA' != '$PB' ]"
+
+# carrier -> relay:PA -> agents:7000 (from relay:PB)
+in_agents "$R" recv "$TB_AGENTS_IP4" 7000 50 6 > "$WORK/b.out" & RX=$!
+sleep 0.3
+in_carrier "$R" send "$TB_CARRIER_IP4" 6000 "$TB_APP_IP4" "$PA" 50
+wait $RX
+read -r n src sha ok < "$WORK/b.out"
+check "carrier->agents: 50 of 50 RTP packets relayed" test "$n" -eq 50
+check "carrier->agents: arrive from the relay's B-side port" test "$src" = "$TB_APP_IP4:$PB"
+check "carrier->agents: payloads byte-identical" test "$ok" = ok
+
+# agents -> relay:PB -> carrier:6000 (from relay:PA)
+in_carrier "$R" recv "$TB_CARRIER_IP4" 6000 50 6 > "$WORK/a.out" & RX=$!
+sleep 0.3
+in_agents "$R" send "$TB_AGENTS_IP4" 7000 "$TB_APP_IP4" "$PB" 50
+wait $RX
+read -r n src sha ok < "$WORK/a.out"
+check "agents->carrier: 50 of 50 relayed" test "$n" -eq 50
+check "agents->carrier: from the relay's A-side port" test "$src" = "$TB_APP_IP4:$PA"
+check "agents->carrier: payloads byte-identical" test "$ok" = ok
+
+# RTCP on the odd ports.
+in_agents "$R" recv "$TB_AGENTS_IP4" 7001 5 4 > "$WORK/c.out" & RX=$!
+sleep 0.3
+in_carrier "$R" send "$TB_CARRIER_IP4" 6001 "$TB_APP_IP4" $((PA + 1)) 5
+wait $RX
+read -r n src sha ok < "$WORK/c.out"
+check "RTCP relayed between the odd ports" test "$n" -eq 5 -a "$src" = "$TB_APP_IP4:$((PB + 1))"
+
+# RTP-bleed: the right port from the wrong source is dropped, never relayed.
+b0=$(counter drop_bad_source)
+in_agents "$R" recv "$TB_AGENTS_IP4" 7000 1 2 > "$WORK/d.out" & RX=$!
+sleep 0.3
+in_carrier "$R" send "$TB_CARRIER_IP4" 6100 "$TB_APP_IP4" "$PA" 5
+in_agents "$R" send "$TB_AGENTS_IP4" 7100 "$TB_APP_IP4" "$PA" 5
+wait $RX
+read -r n rest < "$WORK/d.out"
+check "packets from other sources are not relayed" test "$n" -eq 0
+check "and counted as drop_bad_source" test "$(counter drop_bad_source)" -ge $((b0 + 10))
+
+rep=$(ng q1 "d7:command5:query7:call-id$(benstr relay-1)e")
+check "query lists per-stream packet counts" grep -q '7:packetsi50e' <<<"$rep"
+check "query reports no loss on a clean path" grep -q '4:losti0e' <<<"$rep"
+check "list shows the call" grep -q 'relay-1' <<<"$(ng l1 'd7:command4:liste')"
+rep=$(ng d1 "d7:command6:delete7:call-id$(benstr relay-1)e")
+check "delete accepted" grep -q '^d1 d6:result2:ok' <<<"$rep"
+check "list is empty after delete" test "$(ng l2 'd7:command4:liste')" = "l2 d6:result2:ok5:callslee"
+m0=$(counter drop_media_no_stream)
+in_carrier "$R" send "$TB_CARRIER_IP4" 6000 "$TB_APP_IP4" "$PA" 3
+sleep 0.3
+check "after delete the port is closed (drop_media_no_stream)" \
+    test "$(counter drop_media_no_stream)" -ge $((m0 + 3))
+check "relayed counter" test "$(counter relayed)" -ge 105
+
+tb_dp_stop
+finish

@@ -1,0 +1,59 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""RTP endpoints for relay tests (run inside a test host's namespace).
+  rtp.py send SRC_IP SRC_PORT DST_IP DST_PORT COUNT [SSRC]
+        sends COUNT 172-byte RTP packets (PCMU, 20 ms apart) whose payload
+        encodes the sequence number, from SRC_IP:SRC_PORT
+  rtp.py recv IP PORT COUNT SECONDS
+        receives until COUNT packets or SECONDS; prints one line:
+        "<n> <source ip>:<port> <payload sha256 of first packet> <ok|bad>"
+        where ok means every payload matched what 'send' would have sent."""
+import hashlib
+import socket
+import struct
+import sys
+import time
+
+
+def payload(seq):
+    return bytes((seq * 7 + i) & 0xFF for i in range(160))
+
+
+def packet(seq, ssrc):
+    return struct.pack("!BBHII", 0x80, 0, seq, seq * 160, ssrc) + payload(seq)
+
+
+def main():
+    if sys.argv[1] == "send":
+        sip, sport, dip, dport, count = sys.argv[2], int(sys.argv[3]), sys.argv[4], int(sys.argv[5]), int(sys.argv[6])
+        ssrc = int(sys.argv[7]) if len(sys.argv) > 7 else 0x1234
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind((sip, sport))
+        for i in range(count):
+            s.sendto(packet(i, ssrc), (dip, dport))
+            time.sleep(0.02)
+    elif sys.argv[1] == "recv":
+        ip, port, count, secs = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind((ip, port))
+        end = time.time() + secs
+        n, src, first, good = 0, "-", "-", True
+        while n < count and time.time() < end:
+            s.settimeout(max(0.05, end - time.time()))
+            try:
+                d, a = s.recvfrom(2048)
+            except socket.timeout:
+                break
+            seq = struct.unpack("!H", d[2:4])[0]
+            if len(d) != 172 or d[12:] != payload(seq):
+                good = False
+            if n == 0:
+                src, first = f"{a[0]}:{a[1]}", hashlib.sha256(d).hexdigest()[:16]
+            n += 1
+        print(n, src, first, "ok" if good and n else "bad")
+
+
+if __name__ == "__main__":
+    main()
