@@ -344,7 +344,7 @@ put_stream(struct ben_buf *b, uint32_t idx)
 	put_kv_int(b, "packets", (int64_t)f->pkts);
 	put_kv_int(b, "bytes", (int64_t)f->bytes);
 	put_kv_int(b, "dropped source", (int64_t)f->drop_source);
-	if (!f->rtcp) {
+	if (!f->rtcp && r.expected > 0) {
 		put_kv_int(b, "expected", (int64_t)r.expected);
 		put_kv_int(b, "lost", r.lost);
 		put_kv_int(b, "jitter us", (int64_t)(r.jitter_ms * 1000.0));

@@ -85,5 +85,22 @@ check "after delete the port is closed (drop_media_no_stream)" \
     test "$(counter drop_media_no_stream)" -ge $((m0 + 3))
 check "relayed counter" test "$(counter relayed)" -ge 105
 
+# Debian's rtpengine-ng-client drives a whole call the same way.
+NGC() { in_carrier rtpengine-ng-client --proxy-address "$TB_APP_IP4" --proxy-port 2223 \
+        --call-id ngc-1 --from-tag A2 "$@" 2>&1; }
+out=$(NGC --sdp "$(sdp_of "$TB_CARRIER_IP4" 6200)" offer)
+new_sdp_ok() { sed -n '/New SDP/,$p' <<<"$1" | grep -q 'c=IN IP4 198.18.0.1'; }
+check "rtpengine-ng-client offer: new SDP on the relay address" new_sdp_ok "$out"
+out=$(NGC --to-tag B2 --sdp "$(sdp_of "$TB_AGENTS_IP4" 7200)" answer)
+check "rtpengine-ng-client answer: new SDP on the relay address" new_sdp_ok "$out"
+out=$(NGC query)
+# The client prints the reply without its "result" key when it is ok.
+result_ok() { grep -q 'Result dictionary' <<<"$1" && ! grep -q 'error' <<<"$1"; }
+check "rtpengine-ng-client query: ok" result_ok "$out"
+check "rtpengine-ng-client query: lists the streams" grep -q "'local port'" <<<"$out"
+out=$(NGC delete)
+check "rtpengine-ng-client delete: ok" result_ok "$out"
+check "no calls left" test "$(ng l3 'd7:command4:liste')" = "l3 d6:result2:ok5:callslee"
+
 tb_dp_stop
 finish
