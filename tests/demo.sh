@@ -46,6 +46,27 @@ ip netns exec "$TB_CARRIER" "$E" ask-udp "$TB_APP_IP4" 30000 "rtp" 2>/dev/null |
 say "NG control (rtpengine's protocol): Debian's rtpengine-ng-client pings callplane-dp on 198.18.0.1:2223"
 ip netns exec "$TB_CARRIER" rtpengine-ng-client --proxy-address "$TB_APP_IP4" --proxy-port 2223 ping
 
+say "A relayed call: NG offer/answer (rtpengine-ng-client), then RTP both ways through the DPDK port"
+R="$SRC/tests/lib/rtp.py"
+sdp_of() { printf 'v=0\r\no=- 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\nm=audio %s RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n' "$1" "$1" "$2"; }
+NGC() { ip netns exec "$TB_CARRIER" rtpengine-ng-client --proxy-address "$TB_APP_IP4" --proxy-port 2223 --call-id demo-call-1 --from-tag carrier-1 "$@" 2>&1; }
+PB=$(NGC --sdp "$(sdp_of "$TB_CARRIER_IP4" 6000)" offer | sed -n '/New SDP/,$p' | sed -n 's/^m=audio \([0-9]*\) .*/\1/p')
+PA=$(NGC --to-tag agent-1 --sdp "$(sdp_of "$TB_AGENTS_IP4" 7000)" answer | sed -n '/New SDP/,$p' | sed -n 's/^m=audio \([0-9]*\) .*/\1/p')
+echo "offer:  carrier 198.18.0.10:6000 is told to expect the agent at 198.18.0.1:$PB"
+echo "answer: the agent 198.18.0.20:7000 is reached by the carrier at 198.18.0.1:$PA"
+# Both phones talk and listen at once for 2 s (100 packets of 20 ms).
+ip netns exec "$TB_AGENTS" "$R" duplex "$TB_AGENTS_IP4" 7000 "$TB_APP_IP4" "$PB" 100 6 > "$LOG.b" & RB=$!
+ip netns exec "$TB_CARRIER" "$R" duplex "$TB_CARRIER_IP4" 6000 "$TB_APP_IP4" "$PA" 100 6 > "$LOG.a" & RA=$!
+wait $RA $RB
+read -r n src _ ok < "$LOG.b"; echo "agents received $n RTP packets from $src, payloads intact: $ok"
+read -r n src _ ok < "$LOG.a"; echo "carrier received $n RTP packets from $src, payloads intact: $ok"
+echo "query (per-stream counters, loss, jitter, MOS x10):"
+NGC query | awk -F"'" '
+    /\{/ { port = pk = lost = mos = "-" }
+    /local port/ { port = $4 } /packets =>/ { pk = $2 } /lost =>/ { lost = $2 } /MOS x10/ { mos = $4 }
+    /\}/ && port != "-" { printf "  stream on port %s: %s packets, lost %s, MOS x10 %s\n", port, pk, lost, mos; port = "-" }'
+NGC delete >/dev/null && echo "delete: call released, ports freed"
+
 say "Dataplane resolves next hops itself: /callplane/neigh/resolve 198.18.0.20"
 tb_telemetry /callplane/neigh/resolve "$TB_AGENTS_IP4" >/dev/null
 sleep 0.5

@@ -4,6 +4,9 @@
   rtp.py send SRC_IP SRC_PORT DST_IP DST_PORT COUNT [SSRC]
         sends COUNT 172-byte RTP packets (PCMU, 20 ms apart) whose payload
         encodes the sequence number, from SRC_IP:SRC_PORT
+  rtp.py duplex SRC_IP SRC_PORT DST_IP DST_PORT COUNT SECONDS
+        both at once on one socket (a phone talking and listening): sends
+        COUNT packets and prints the 'recv' line for what came back
   rtp.py recv IP PORT COUNT SECONDS
         receives until COUNT packets or SECONDS; prints one line:
         "<n> <source ip>:<port> <payload sha256 of first packet> <ok|bad>"
@@ -23,8 +26,47 @@ def packet(seq, ssrc):
     return struct.pack("!BBHII", 0x80, 0, seq, seq * 160, ssrc) + payload(seq)
 
 
+def receive(s, count, end):
+    n, src, first, good = 0, "-", "-", True
+    while n < count and time.time() < end:
+        s.settimeout(max(0.01, end - time.time()))
+        try:
+            d, a = s.recvfrom(2048)
+        except socket.timeout:
+            break
+        seq = struct.unpack("!H", d[2:4])[0]
+        if len(d) != 172 or d[12:] != payload(seq):
+            good = False
+        if n == 0:
+            src, first = f"{a[0]}:{a[1]}", hashlib.sha256(d).hexdigest()[:16]
+        n += 1
+    return n, src, first, good
+
+
 def main():
-    if sys.argv[1] == "send":
+    if sys.argv[1] == "duplex":
+        sip, sport, dip, dport = sys.argv[2], int(sys.argv[3]), sys.argv[4], int(sys.argv[5])
+        count, secs = int(sys.argv[6]), float(sys.argv[7])
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind((sip, sport))
+        time.sleep(0.5)  # let the other phone bind too
+        end = time.time() + secs
+        got = [0, "-", "-", True]
+        for i in range(count):
+            s.sendto(packet(i, 0x5678), (dip, dport))
+            n, src, first, good = receive(s, count - got[0], time.time() + 0.02)
+            if n:
+                if got[0] == 0:
+                    got[1], got[2] = src, first
+                got[0] += n
+                got[3] = got[3] and good
+        n, src, first, good = receive(s, count - got[0], end)
+        if n and got[0] == 0:
+            got[1], got[2] = src, first
+        got[0] += n
+        got[3] = got[3] and good
+        print(got[0], got[1], got[2], "ok" if got[3] and got[0] else "bad")
+    elif sys.argv[1] == "send":
         sip, sport, dip, dport, count = sys.argv[2], int(sys.argv[3]), sys.argv[4], int(sys.argv[5]), int(sys.argv[6])
         ssrc = int(sys.argv[7]) if len(sys.argv) > 7 else 0x1234
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
