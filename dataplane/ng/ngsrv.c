@@ -601,8 +601,29 @@ ngsrv_init(void)
 }
 
 void
+ngsrv_reset(void)
+{
+	for (unsigned i = 0; i < NG_MAX_CALLS; i++)
+		if (calls[i].used)
+			call_free(&calls[i]);
+}
+
+unsigned
+ngsrv_calls(void)
+{
+	return n_calls;
+}
+
+unsigned
+ngsrv_ports_in_use(void)
+{
+	return ports ? mport_in_use(ports) : 0;
+}
+
+void
 ngsrv_fini(void)
 {
+	ngsrv_reset();
 	for (unsigned i = 0; i < n_socks; i++)
 		close(socks[i]);
 	n_socks = 0;

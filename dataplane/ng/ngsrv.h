@@ -26,4 +26,11 @@ struct sockaddr;
 size_t ngsrv_handle(const char *msg, size_t len, const void *peer, size_t peer_len,
 		    char *out, size_t outcap);
 
+/* Ends every call (streams unpublished after RCU, ports freed). */
+void ngsrv_reset(void);
+
+/* Calls in progress, and media port pairs in use. */
+unsigned ngsrv_calls(void);
+unsigned ngsrv_ports_in_use(void);
+
 #endif
