@@ -5,7 +5,7 @@
  * leg). Workers look streams up lock-free through a per-port table
  * indexed by UDP port; only the main lcore changes the tables, and it
  * reclaims a stream only after every worker has passed a quiescent state
- * (rte_rcu_qsbr). IPv4 for now.
+ * (rte_rcu_qsbr). Each leg may be IPv4 or IPv6; a call can bridge them.
  */
 #ifndef FLOW_H
 #define FLOW_H
@@ -24,7 +24,9 @@
 
 struct flow_stream {
 	/* Set by the main lcore before the stream is published. */
-	uint32_t peer_ip;        /* network order */
+	uint8_t v6;              /* peer (and our side of it) is IPv6 */
+	uint8_t peer_ip6[16];
+	uint32_t peer_ip;        /* network order (IPv4) */
 	uint16_t peer_port;      /* network order */
 	uint16_t local_port;     /* network order */
 	uint16_t port_idx;       /* dataplane port it lives on */

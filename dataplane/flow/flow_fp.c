@@ -5,6 +5,8 @@
  * rewrite to the other leg, per-stream counters and RTP statistics.
  * No locks, no calls that block, drops counted by reason.
  */
+#include <string.h>
+
 #include <rte_cycles.h>
 #include <rte_ether.h>
 #include <rte_ip.h>
@@ -15,33 +17,94 @@
 
 extern uint32_t *flow_map;
 
+/* Writes Ethernet + IP headers for @o in front of the UDP header at @udp
+ * (which stays where it is), growing or shrinking the headroom as the
+ * family needs. Returns the new IP header length, or 0 if no room. */
+static uint32_t
+build_headers(struct rte_mbuf *m, const struct flow_stream *o, const struct dp_port *op,
+	      uint8_t *udp, uint16_t udp_len)
+{
+	uint32_t iphl = o->v6 ? sizeof(struct rte_ipv6_hdr) : sizeof(struct rte_ipv4_hdr);
+	uint8_t *start = rte_pktmbuf_mtod(m, uint8_t *);
+	int64_t delta = (udp - start) - (int64_t)(sizeof(struct rte_ether_hdr) + iphl);
+	struct rte_ether_hdr *eth;
+
+	if (delta > 0) {
+		rte_pktmbuf_adj(m, (uint16_t)delta);
+	} else if (delta < 0 && rte_pktmbuf_prepend(m, (uint16_t)-delta) == NULL) {
+		return 0;
+	}
+	eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	rte_ether_addr_copy((const struct rte_ether_addr *)o->peer_mac, &eth->dst_addr);
+	rte_ether_addr_copy(&op->mac, &eth->src_addr);
+	if (o->v6) {
+		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(eth + 1);
+
+		eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV6);
+		ip6->vtc_flow = RTE_BE32(6u << 28);
+		ip6->payload_len = rte_cpu_to_be_16(udp_len);
+		ip6->proto = IPPROTO_UDP;
+		ip6->hop_limits = 64;
+		memcpy(ip6->src_addr, op->ip6, 16);
+		memcpy(ip6->dst_addr, o->peer_ip6, 16);
+	} else {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+
+		eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+		ip->version_ihl = 0x45;
+		ip->type_of_service = 0;
+		ip->total_length = rte_cpu_to_be_16((uint16_t)(udp_len + iphl));
+		ip->packet_id = 0;
+		ip->fragment_offset = RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
+		ip->time_to_live = 64;
+		ip->next_proto_id = IPPROTO_UDP;
+		ip->src_addr = op->ip4;
+		ip->dst_addr = o->peer_ip;
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+	}
+	return iphl;
+}
+
 int
 flow_forward(unsigned lc, uint16_t pidx, struct rte_mbuf *m, enum dp_counter *why)
 {
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-	struct rte_ipv4_hdr *ip;
 	struct rte_udp_hdr *udp;
 	struct flow_stream *s, *o;
 	const struct dp_port *op;
-	uint32_t idx, ihl;
-	uint16_t plen;
+	uint32_t idx, iphl;
+	uint16_t udp_len;
+	bool src_ok;
 
 	(void)lc;
-	if (eth->ether_type != RTE_BE16(RTE_ETHER_TYPE_IPV4)) {
-		*why = DP_C_drop_media_no_stream; /* IPv6 media: next step */
-		return -1;
+	/* The classifier checked the IP header and that it holds a UDP header. */
+	if (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV4)) {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+		uint32_t ihl = (uint32_t)(ip->version_ihl & 0x0f) * 4;
+
+		udp = (struct rte_udp_hdr *)((uint8_t *)ip + ihl);
+		udp_len = (uint16_t)(rte_be_to_cpu_16(ip->total_length) - ihl);
+		idx = __atomic_load_n(&flow_map[pidx * 65536u + rte_be_to_cpu_16(udp->dst_port)],
+				      __ATOMIC_ACQUIRE);
+		s = idx ? &flow_streams[idx - 1] : NULL;
+		src_ok = s && !s->v6 && ip->src_addr == s->peer_ip;
+	} else {
+		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(eth + 1);
+
+		udp = (struct rte_udp_hdr *)(ip6 + 1);
+		udp_len = rte_be_to_cpu_16(ip6->payload_len);
+		idx = __atomic_load_n(&flow_map[pidx * 65536u + rte_be_to_cpu_16(udp->dst_port)],
+				      __ATOMIC_ACQUIRE);
+		s = idx ? &flow_streams[idx - 1] : NULL;
+		src_ok = s && s->v6 && memcmp(ip6->src_addr, s->peer_ip6, 16) == 0;
 	}
-	ip = (struct rte_ipv4_hdr *)(eth + 1);
-	ihl = (uint32_t)(ip->version_ihl & 0x0f) * 4;
-	udp = (struct rte_udp_hdr *)((uint8_t *)ip + ihl);
-	idx = __atomic_load_n(&flow_map[pidx * 65536u + rte_be_to_cpu_16(udp->dst_port)],
-			      __ATOMIC_ACQUIRE);
-	if (idx == 0) {
+	if (s == NULL) {
 		*why = DP_C_drop_media_no_stream;
 		return -1;
 	}
-	s = &flow_streams[idx - 1];
-	if (unlikely(ip->src_addr != s->peer_ip || udp->src_port != s->peer_port)) {
+	if (unlikely(!src_ok || udp->src_port != s->peer_port ||
+		     udp_len < sizeof(*udp) || udp_len != rte_be_to_cpu_16(udp->dgram_len))) {
 		s->drop_source++;
 		*why = DP_C_drop_bad_source;
 		return -1;
@@ -53,10 +116,9 @@ flow_forward(unsigned lc, uint16_t pidx, struct rte_mbuf *m, enum dp_counter *wh
 		return -1;
 	}
 	s->pkts++;
-	s->bytes += rte_pktmbuf_pkt_len(m);
+	s->bytes += udp_len;
 	s->last_tsc = rte_rdtsc();
-	plen = rte_be_to_cpu_16(ip->total_length);
-	if (!s->rtcp && plen >= ihl + 8 + 12) {
+	if (!s->rtcp && udp_len >= sizeof(*udp) + 12) {
 		const uint8_t *rtp = (const uint8_t *)(udp + 1);
 
 		if ((rtp[0] >> 6) == 2) {
@@ -70,19 +132,28 @@ flow_forward(unsigned lc, uint16_t pidx, struct rte_mbuf *m, enum dp_counter *wh
 		}
 	}
 	op = &dp.ports[o->port_idx];
-	rte_ether_addr_copy((const struct rte_ether_addr *)o->peer_mac, &eth->dst_addr);
-	rte_ether_addr_copy(&op->mac, &eth->src_addr);
-	ip->src_addr = op->ip4;
-	ip->dst_addr = o->peer_ip;
-	ip->time_to_live = 64;
-	ip->hdr_checksum = 0;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	/* Ethernet padding of short frames must not travel on. */
+	{
+		uint32_t keep = (uint32_t)((uint8_t *)udp - rte_pktmbuf_mtod(m, uint8_t *)) + udp_len;
+
+		if (rte_pktmbuf_pkt_len(m) > keep)
+			rte_pktmbuf_trim(m, rte_pktmbuf_pkt_len(m) - keep);
+	}
+	iphl = build_headers(m, o, op, (uint8_t *)udp, udp_len);
+	if (unlikely(iphl == 0)) {
+		*why = DP_C_drop_tx_full;
+		return -1;
+	}
 	udp->src_port = o->local_port;
 	udp->dst_port = o->peer_port;
 	udp->dgram_cksum = 0;
-	udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
-	/* Ethernet padding of short frames must not travel on. */
-	if (rte_pktmbuf_pkt_len(m) > sizeof(*eth) + plen)
-		rte_pktmbuf_trim(m, rte_pktmbuf_pkt_len(m) - (uint32_t)sizeof(*eth) - plen);
+	if (o->v6)
+		udp->dgram_cksum = rte_ipv6_udptcp_cksum(
+			(const struct rte_ipv6_hdr *)(rte_pktmbuf_mtod(m, uint8_t *) +
+						      sizeof(struct rte_ether_hdr)), udp);
+	else
+		udp->dgram_cksum = rte_ipv4_udptcp_cksum(
+			(const struct rte_ipv4_hdr *)(rte_pktmbuf_mtod(m, uint8_t *) +
+						      sizeof(struct rte_ether_hdr)), udp);
 	return o->port_idx;
 }

@@ -5,7 +5,7 @@
  * path are never held up by a client.
  *
  * Commands served here: ping, list, statistics, offer, answer, delete
- * and query (IPv4 media for now). The media commands (recording,
+ * and query, IPv4 and IPv6, bridged with the offer's "address family". The media commands (recording,
  * playback, DTMF) are refused with an error naming the command until the
  * features that back them exist, never silently accepted.
  */
@@ -58,6 +58,7 @@ struct ng_media {
 struct ng_call {
 	bool used;
 	bool answered;
+	bool a_v6, b_v6;          /* address family of each leg */
 	char call_id[NG_ID_MAX];
 	char from_tag[NG_ID_MAX];
 	char to_tag[NG_ID_MAX];
@@ -140,7 +141,11 @@ set_peer(uint32_t idx, const struct sdp_media *sm, bool rtcp)
 	uint16_t port = rtcp ? (sm->rtcp_mux ? sm->port :
 				sm->rtcp_port ? sm->rtcp_port : (uint16_t)(sm->port + 1)) : sm->port;
 
-	memcpy(&f->peer_ip, sm->conn.addr, 4);
+	f->v6 = sm->conn.family == AF_INET6;
+	if (f->v6)
+		memcpy(f->peer_ip6, sm->conn.addr, 16);
+	else
+		memcpy(&f->peer_ip, sm->conn.addr, 4);
 	f->peer_port = rte_cpu_to_be_16(port);
 }
 
@@ -152,9 +157,13 @@ resolve_peer(uint32_t idx)
 	struct flow_stream *f = &flow_streams[idx];
 	uint8_t ip[16], mac[6];
 
-	memset(ip, 0, 10);
-	ip[10] = ip[11] = 0xff;
-	memcpy(ip + 12, &f->peer_ip, 4);
+	if (f->v6) {
+		memcpy(ip, f->peer_ip6, 16);
+	} else {
+		memset(ip, 0, 10);
+		ip[10] = ip[11] = 0xff;
+		memcpy(ip + 12, &f->peer_ip, 4);
+	}
 	if (host_resolve(ip, mac) == 1) {
 		memcpy(f->peer_mac, mac, 6);
 		__atomic_store_n(&f->mac_ok, 1, __ATOMIC_RELEASE);
@@ -167,11 +176,22 @@ check_sdp(const struct sdp *sdp)
 	if (sdp->n_media == 0)
 		return "SDP has no media";
 	for (unsigned i = 0; i < sdp->n_media; i++) {
-		if (sdp->media[i].conn.family != AF_INET)
-			return "IPv6 media is not supported by this dataplane yet";
+		if (sdp->media[i].conn.family != sdp->media[0].conn.family)
+			return "Media sections of mixed address families are not supported";
 		if (sdp->media[i].port == 0)
 			return "Disabled media (port 0) is not supported yet";
 	}
+	return NULL;
+}
+
+static const char *
+family_ok(bool v6)
+{
+	const struct dp_port *p = &dp.ports[0];
+
+	if (v6 ? !p->has6 : !p->has4)
+		return v6 ? "No IPv6 address on the media interface" :
+			    "No IPv4 address on the media interface";
 	return NULL;
 }
 
@@ -185,12 +205,18 @@ put_sdp(struct ben_buf *b, const struct ben_node *sdpn, const struct sdp *sdp,
 	const struct dp_port *p = &dp.ports[0];
 	int n;
 
+	bool v6 = b_side ? c->b_v6 : c->a_v6;
+
 	for (unsigned i = 0; i < sdp->n_media; i++) {
 		uint16_t port = b_side ? c->m[i].pb : c->m[i].pa;
 
-		rw[i].addr.family = AF_INET;
-		memcpy(rw[i].addr.addr, &p->ip4, 4);
-		inet_ntop(AF_INET, &p->ip4, rw[i].addr.text, sizeof(rw[i].addr.text));
+		rw[i].addr.family = v6 ? AF_INET6 : AF_INET;
+		if (v6)
+			memcpy(rw[i].addr.addr, p->ip6, 16);
+		else
+			memcpy(rw[i].addr.addr, &p->ip4, 4);
+		inet_ntop(rw[i].addr.family, rw[i].addr.addr, rw[i].addr.text,
+			  sizeof(rw[i].addr.text));
 		rw[i].port = port;
 		rw[i].rtcp_port = (uint16_t)(port + 1);
 	}
@@ -212,6 +238,7 @@ do_offer(struct ben_buf *b, const struct ben_doc *doc, const char *ck, size_t ck
 	static struct sdp sdp;
 	static char err[160];
 	struct ng_call *c = NULL;
+	bool a_v6, b_v6;
 	const char *e;
 
 	if (cid == NULL)
@@ -230,12 +257,32 @@ do_offer(struct ben_buf *b, const struct ben_doc *doc, const char *ck, size_t ck
 		return e;
 	if (find_call(cid) != NULL)
 		return "Call already exists (re-offer is not supported yet)";
+	{
+		/* rtpengine's "address family" picks the answerer's side
+		 * (bridging); by default it is the offerer's. */
+		const struct ben_node *af = ben_dict_str(doc, root, "address family");
+
+		a_v6 = sdp.media[0].conn.family == AF_INET6;
+		b_v6 = a_v6;
+		if (af != NULL) {
+			if (ben_str_eq(af, "IP6"))
+				b_v6 = true;
+			else if (ben_str_eq(af, "IP4"))
+				b_v6 = false;
+			else
+				return "Invalid address family (IP4 or IP6)";
+		}
+		if ((e = family_ok(a_v6)) != NULL || (e = family_ok(b_v6)) != NULL)
+			return e;
+	}
 	for (unsigned i = 0; i < NG_MAX_CALLS && c == NULL; i++)
 		if (!calls[i].used)
 			c = &calls[i];
 	if (c == NULL)
 		return "load limit";
 	memset(c, 0, sizeof(*c));
+	c->a_v6 = a_v6;
+	c->b_v6 = b_v6;
 	copy_id(c->call_id, cid);
 	if (!copy_id(c->from_tag, ft))
 		return "from-tag too long";
@@ -258,6 +305,7 @@ do_offer(struct ben_buf *b, const struct ben_doc *doc, const char *ck, size_t ck
 
 			f->local_port = rte_cpu_to_be_16(lp);
 			f->port_idx = 0;
+			f->v6 = k < 2 ? c->a_v6 : c->b_v6;
 			f->rtcp = k & 1;
 			f->out = m->st[k ^ 2];   /* A rtp <-> B rtp, A rtcp <-> B rtcp */
 		}
@@ -310,6 +358,9 @@ do_answer(struct ben_buf *b, const struct ben_doc *doc, const char *ck, size_t c
 		return e;
 	if (sdp.n_media != c->n_media)
 		return "Answer has a different number of media sections than the offer";
+	if ((sdp.media[0].conn.family == AF_INET6) != c->b_v6)
+		return c->b_v6 ? "Answer must be IPv6 (the offer chose address family IP6)" :
+				 "Answer must be IPv4 (the offer chose address family IP4)";
 	if (!copy_id(c->to_tag, tt))
 		return "to-tag too long";
 	for (unsigned i = 0; i < c->n_media; i++) {
@@ -332,10 +383,13 @@ put_stream(struct ben_buf *b, uint32_t idx)
 {
 	const struct flow_stream *f = &flow_streams[idx];
 	struct rtpstat_report r;
-	char ip[INET_ADDRSTRLEN];
+	char ip[INET6_ADDRSTRLEN];
 
 	rtpstat_report(&f->rs, 8000, &r);
-	inet_ntop(AF_INET, &f->peer_ip, ip, sizeof(ip));
+	if (f->v6)
+		inet_ntop(AF_INET6, f->peer_ip6, ip, sizeof(ip));
+	else
+		inet_ntop(AF_INET, &f->peer_ip, ip, sizeof(ip));
 	ben_put_dict(b);
 	put_kv_int(b, "local port", rte_be_to_cpu_16(f->local_port));
 	ben_put_cstr(b, "peer address");
@@ -382,7 +436,7 @@ fix_macs(void)
 				uint32_t idx = calls[i].m[j].st[k];
 
 				if (idx != FLOW_NONE && !flow_streams[idx].mac_ok &&
-				    flow_streams[idx].peer_ip != 0)
+				    flow_streams[idx].peer_port != 0)
 					resolve_peer(idx);
 			}
 	}

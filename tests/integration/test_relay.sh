@@ -12,7 +12,8 @@ R="$SRC/tests/lib/rtp.py"
 ng() { in_carrier "$C" "$TB_APP_IP4" 2223 "$@"; }
 benstr() { printf '%s:%s' "${#1}" "$1"; }
 sdp_of() { # SDP for HOST-IP PORT
-    printf 'v=0\r\no=- 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\nm=audio %s RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n' "$1" "$1" "$2"
+    local f=IP4; [[ "$1" == *:* ]] && f=IP6
+    printf 'v=0\r\no=- 1 1 IN %s %s\r\ns=-\r\nc=IN %s %s\r\nt=0 0\r\nm=audio %s RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n' "$f" "$1" "$f" "$1" "$2"
 }
 port_in() { # the m=audio port of the sdp inside an NG reply
     python3 -c 'import re,sys; m=re.search(r"m=audio (\d+) ", sys.stdin.read()); print(m.group(1) if m else "")'
@@ -84,6 +85,32 @@ sleep 0.3
 check "after delete the port is closed (drop_media_no_stream)" \
     test "$(counter drop_media_no_stream)" -ge $((m0 + 3))
 check "relayed counter" test "$(counter relayed)" -ge 105
+
+# IPv6 end to end, and IPv4 carrier bridged to an IPv6 agent.
+v6call() { # NAME CARRIER-IP CARRIER-PORT AGENT-PORT [address family]
+    local name=$1 cip=$2 cport=$3 aport=$4 af=${5:-} extra="" rep pa pb ca cb
+    [ -n "$af" ] && extra="14:address family$(benstr "$af")"
+    rep=$(ng "o$name" "d7:command5:offer7:call-id$(benstr "$name")8:from-tag$(benstr A)${extra}3:sdp$(benstr "$(sdp_of "$cip" "$cport")")e")
+    pb=$(port_in <<<"$rep")
+    rep=$(ng "a$name" "d7:command6:answer7:call-id$(benstr "$name")8:from-tag$(benstr A)6:to-tag$(benstr B)3:sdp$(benstr "$(sdp_of "$TB_AGENTS_IP6" "$aport")")e")
+    pa=$(port_in <<<"$rep")
+    in_agents "$R" duplex "$TB_AGENTS_IP6" "$aport" "$TB_APP_IP6" "$pb" 30 5 > "$WORK/$name.b" &
+    local rb=$!
+    if [[ "$cip" == *:* ]]; then ca=$TB_APP_IP6; else ca=$TB_APP_IP4; fi
+    in_carrier "$R" duplex "$cip" "$cport" "$ca" "$pa" 30 5 > "$WORK/$name.a"
+    wait $rb
+    read -r n src _ ok < "$WORK/$name.b"
+    check "$name: agent (IPv6) got 30/30 intact from [2001:2::1]:$pb" \
+        test "$n" -eq 30 -a "$ok" = ok -a "$src" = "[$TB_APP_IP6]:$pb"
+    read -r n src _ ok < "$WORK/$name.a"
+    if [[ "$cip" == *:* ]]; then cb="[$TB_APP_IP6]:$pa"; else cb="$TB_APP_IP4:$pa"; fi
+    check "$name: carrier got 30/30 intact from $cb" test "$n" -eq 30 -a "$ok" = ok -a "$src" = "$cb"
+    ng "d$name" "d7:command6:delete7:call-id$(benstr "$name")e" >/dev/null
+}
+v6call relay-v6 "$TB_CARRIER_IP6" 6300 7300
+v6call relay-v4v6 "$TB_CARRIER_IP4" 6400 7400 IP6
+rep=$(ng ax "d7:command5:offer7:call-id$(benstr bad-af)8:from-tag$(benstr A)14:address family$(benstr IP5)3:sdp$(benstr "$(sdp_of "$TB_CARRIER_IP4" 6500)")e")
+check "a bad address family is refused" grep -q 'Invalid address family' <<<"$rep"
 
 # Debian's rtpengine-ng-client drives a whole call the same way.
 NGC() { in_carrier rtpengine-ng-client --proxy-address "$TB_APP_IP4" --proxy-port 2223 \

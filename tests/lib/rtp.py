@@ -18,6 +18,14 @@ import sys
 import time
 
 
+def fam(addr):
+    return socket.AF_INET6 if ":" in addr else socket.AF_INET
+
+
+def peer(a):
+    return f"[{a[0]}]:{a[1]}" if ":" in a[0] else f"{a[0]}:{a[1]}"
+
+
 def payload(seq):
     return bytes((seq * 7 + i) & 0xFF for i in range(160))
 
@@ -38,7 +46,7 @@ def receive(s, count, end):
         if len(d) != 172 or d[12:] != payload(seq):
             good = False
         if n == 0:
-            src, first = f"{a[0]}:{a[1]}", hashlib.sha256(d).hexdigest()[:16]
+            src, first = peer(a), hashlib.sha256(d).hexdigest()[:16]
         n += 1
     return n, src, first, good
 
@@ -47,7 +55,7 @@ def main():
     if sys.argv[1] == "duplex":
         sip, sport, dip, dport = sys.argv[2], int(sys.argv[3]), sys.argv[4], int(sys.argv[5])
         count, secs = int(sys.argv[6]), float(sys.argv[7])
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s = socket.socket(fam(sys.argv[2]), socket.SOCK_DGRAM)
         s.bind((sip, sport))
         time.sleep(0.5)  # let the other phone bind too
         end = time.time() + secs
@@ -69,7 +77,7 @@ def main():
     elif sys.argv[1] == "send":
         sip, sport, dip, dport, count = sys.argv[2], int(sys.argv[3]), sys.argv[4], int(sys.argv[5]), int(sys.argv[6])
         ssrc = int(sys.argv[7]) if len(sys.argv) > 7 else 0x1234
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s = socket.socket(fam(sys.argv[2]), socket.SOCK_DGRAM)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.bind((sip, sport))
         for i in range(count):
@@ -77,7 +85,7 @@ def main():
             time.sleep(0.02)
     elif sys.argv[1] == "recv":
         ip, port, count, secs = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s = socket.socket(fam(sys.argv[2]), socket.SOCK_DGRAM)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.bind((ip, port))
         end = time.time() + secs
@@ -92,7 +100,7 @@ def main():
             if len(d) != 172 or d[12:] != payload(seq):
                 good = False
             if n == 0:
-                src, first = f"{a[0]}:{a[1]}", hashlib.sha256(d).hexdigest()[:16]
+                src, first = peer(a), hashlib.sha256(d).hexdigest()[:16]
             n += 1
         print(n, src, first, "ok" if good and n else "bad")
 
