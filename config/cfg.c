@@ -115,6 +115,7 @@ static const struct cfg_field ng_fields[] = {
 	FK(cfg_ng, "unix", unix_path, CFG_T_STR, 0, .max = 107),
 	F(cfg_ng, cache_ttl_s, CFG_T_UINT, 0, .min = 1, .max = 3600, .def = 30),
 	F(cfg_ng, cache_entries, CFG_T_UINT, 0, .min = 16, .max = 1 << 20, .def = 4096),
+	F(cfg_ng, session_limit, CFG_T_UINT, 0, .min = 1, .max = 4096, .def = 4096),
 	END,
 };
 

@@ -112,6 +112,7 @@ struct cfg_ng {
 	char *unix_path;       /* optional unix datagram socket */
 	uint32_t cache_ttl_s;  /* retransmitted cookies answered from cache */
 	uint32_t cache_entries;
+	uint32_t session_limit; /* calls; an offer over it is refused */
 };
 
 struct cfg_dataplane {

@@ -228,6 +228,23 @@ put_sdp(struct ben_buf *b, const struct ben_node *sdpn, const struct sdp *sdp,
 	return NULL;
 }
 
+/* Marker: the offer is refused with the protocol's own "load limit"
+ * result, which clients that list it in "supports" shed calls on. */
+static const char LOAD_LIMIT[] = "load limit";
+
+static bool
+supports_load_limit(const struct ben_doc *doc)
+{
+	const struct ben_node *l = ben_dict_get(doc, &doc->nodes[0], "supports");
+
+	if (l == NULL || l->type != BEN_LIST)
+		return false;
+	for (const struct ben_node *i = ben_next(doc, l, NULL); i; i = ben_next(doc, l, i))
+		if (ben_str_eq(i, "load limit"))
+			return true;
+	return false;
+}
+
 static const char *
 do_offer(struct ben_buf *b, const struct ben_doc *doc, const char *ck, size_t ckl)
 {
@@ -257,6 +274,8 @@ do_offer(struct ben_buf *b, const struct ben_doc *doc, const char *ck, size_t ck
 		return e;
 	if (find_call(cid) != NULL)
 		return "Call already exists (re-offer is not supported yet)";
+	if (n_calls >= dp.cfg->dp.ng.session_limit)
+		return supports_load_limit(doc) ? LOAD_LIMIT : "Parallel session limit reached";
 	{
 		/* rtpengine's "address family" picks the answerer's side
 		 * (bridging); by default it is the offerer's. */
@@ -279,7 +298,7 @@ do_offer(struct ben_buf *b, const struct ben_doc *doc, const char *ck, size_t ck
 		if (!calls[i].used)
 			c = &calls[i];
 	if (c == NULL)
-		return "load limit";
+		return supports_load_limit(doc) ? LOAD_LIMIT : "Call table full";
 	memset(c, 0, sizeof(*c));
 	c->a_v6 = a_v6;
 	c->b_v6 = b_v6;
@@ -324,7 +343,7 @@ full:
 	c->used = true;
 	n_calls++;
 	call_free(c);
-	return "load limit";
+	return supports_load_limit(doc) ? LOAD_LIMIT : "No free media ports or stream slots";
 }
 
 static const char *
@@ -497,7 +516,18 @@ ngsrv_handle(const char *msg, size_t len, const void *peer, size_t peer_len,
 		const char *e = cmd == NG_CMD_OFFER ? do_offer(&b, &doc, ck, ckl) :
 						      do_answer(&b, &doc, ck, ckl);
 
-		if (e != NULL) {
+		if (e == LOAD_LIMIT) {
+			b.len = 0;
+			b.overflow = false;
+			ng_reply_start(&b, ck, ckl);
+			ben_put_dict(&b);
+			ben_put_cstr(&b, "result");
+			ben_put_cstr(&b, "load limit");
+			ben_put_cstr(&b, "message");
+			ben_put_cstr(&b, "Parallel session limit reached");
+			ben_put_end(&b);
+			NCOUNT(ng_errors);
+		} else if (e != NULL) {
 			b.len = 0;
 			b.overflow = false;
 			ng_reply_error(&b, ck, ckl, e);

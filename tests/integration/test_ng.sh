@@ -9,7 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 CONF=$WORK/testbed-ng.yaml
 UNIX=$WORK/ng.sock
-sed "s|cache_ttl_s: 30|cache_ttl_s: 30\n    unix: $UNIX|" "$SRC/config/testbed.yaml" > "$CONF"
+sed "s|cache_ttl_s: 30|cache_ttl_s: 30\n    unix: $UNIX\n    session_limit: 2|" "$SRC/config/testbed.yaml" > "$CONF"
 start_dp "$CONF"
 C="$SRC/tests/lib/ngclient.py"
 ng() { in_carrier "$C" "$TB_APP_IP4" 2223 "$@"; }
@@ -91,6 +91,20 @@ check "cookie only: no reply" test "$(ng --raw 'lonely')" = "NO-REPLY"
 check "cookieless datagrams counted as ng_malformed" test "$(stat ng_malformed)" -ge $((m0 + 3))
 check "still serving after all of it" test "$(ng ck9 'd7:command4:pinge')" = "ck9 d6:result4:ponge"
 check "errors counted" test "$(stat ng_errors)" -ge 30
+
+# Session limit 2: a third offer is refused; with "supports: load limit"
+# it gets the protocol's own "load limit" result so the proxy sheds it.
+benstr() { printf '%s:%s' "${#1}" "$1"; }
+SDP=$(printf 'v=0\r\nc=IN IP4 198.18.0.10\r\nm=audio 6000 RTP/AVP 0\r\n')
+offer() { ng "$1" "d7:command5:offer7:call-id$(benstr "$1")8:from-tag1:A${2:-}3:sdp$(benstr "$SDP")e"; }
+check "first offer under the limit" grep -q "^lim1 d6:result2:ok" <<<"$(offer lim1)"
+check "second offer under the limit" grep -q "^lim2 d6:result2:ok" <<<"$(offer lim2)"
+check "third offer refused with a clear error" \
+    grep -q "Parallel session limit reached" <<<"$(offer lim3)"
+check "third offer from a client that supports it: result 'load limit'" \
+    grep -q "^lim4 d6:result10:load limit" <<<"$(offer lim4 '8:supportsl10:load limite')"
+ng dl1 "d7:command6:delete7:call-id4:lim1e" >/dev/null
+check "after a delete, an offer fits again" grep -q "^lim5 d6:result2:ok" <<<"$(offer lim5)"
 
 tb_dp_stop; rc=$?
 check "clean exit" test "$rc" -eq 0
