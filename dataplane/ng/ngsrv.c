@@ -65,6 +65,7 @@ struct ng_call {
 	unsigned n_media;
 	struct ng_media m[SDP_MAX_MEDIA];
 	uint64_t created_ms;
+	uint64_t delete_at_ms;    /* "delete delay": ended at this time; 0 = live */
 };
 
 static struct ng_call calls[NG_MAX_CALLS];
@@ -437,9 +438,10 @@ put_call_streams(struct ben_buf *b, const struct ng_call *c)
 	ben_put_end(b);
 }
 
-/* Retries next-hop resolution for streams still without a peer MAC. */
+/* Every 100 ms: ends calls whose delete delay passed, and retries
+ * next-hop resolution for streams still without a peer MAC. */
 static void
-fix_macs(void)
+call_timers(void)
 {
 	static uint64_t last;
 	uint64_t now = now_ms();
@@ -450,6 +452,10 @@ fix_macs(void)
 	for (unsigned i = 0; i < NG_MAX_CALLS; i++) {
 		if (!calls[i].used)
 			continue;
+		if (calls[i].delete_at_ms && now >= calls[i].delete_at_ms) {
+			call_free(&calls[i]);
+			continue;
+		}
 		for (unsigned j = 0; j < calls[i].n_media; j++)
 			for (unsigned k = 0; k < 4; k++) {
 				uint32_t idx = calls[i].m[j].st[k];
@@ -573,12 +579,32 @@ ngsrv_handle(const char *msg, size_t len, const void *peer, size_t peer_len,
 			NCOUNT(ng_errors);
 			break;
 		}
+		if (cmd == NG_CMD_DELETE) {
+			int64_t delay = 0;
+
+			if (ben_dict_get(&doc, &nodes[0], "delete delay") != NULL &&
+			    (!ben_dict_int(&doc, &nodes[0], "delete delay", &delay) ||
+			     delay < 0 || delay > 3600)) {
+				ng_reply_error(&b, ck, ckl, "delete delay must be 0..3600 seconds");
+				NCOUNT(ng_errors);
+				break;
+			}
+			reply_ok_start(&b, ck, ckl);
+			put_kv_int(&b, "created", (int64_t)(call->created_ms / 1000));
+			put_call_streams(&b, call);
+			ben_put_end(&b);
+			/* The media keeps flowing until the delay ends (a BYE
+			 * may still be racing the last packets). */
+			if (delay > 0)
+				call->delete_at_ms = now_ms() + (uint64_t)delay * 1000u;
+			else
+				call_free(call);
+			break;
+		}
 		reply_ok_start(&b, ck, ckl);
 		put_kv_int(&b, "created", (int64_t)(call->created_ms / 1000));
 		put_call_streams(&b, call);
 		ben_put_end(&b);
-		if (cmd == NG_CMD_DELETE)
-			call_free(call);
 		break;
 	}
 	case NG_CMD_UNKNOWN:
@@ -726,7 +752,7 @@ ngsrv_poll(void)
 	unsigned done = 0;
 
 	if (n_socks)
-		fix_macs();
+		call_timers();
 	for (unsigned i = 0; i < n_socks; i++) {
 		for (unsigned k = 0; k < NG_POLL_BUDGET; k++) {
 			struct sockaddr_storage peer;

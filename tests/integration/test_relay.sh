@@ -86,6 +86,24 @@ check "after delete the port is closed (drop_media_no_stream)" \
     test "$(counter drop_media_no_stream)" -ge $((m0 + 3))
 check "relayed counter" test "$(counter relayed)" -ge 105
 
+# delete delay: the call (and its media) lives on for the delay, then ends.
+ng od "d7:command5:offer7:call-id$(benstr dd-1)8:from-tag$(benstr A)3:sdp$(benstr "$(sdp_of "$TB_CARRIER_IP4" 6600)")e" >/dev/null
+ng ad "d7:command6:answer7:call-id$(benstr dd-1)8:from-tag$(benstr A)6:to-tag$(benstr B)3:sdp$(benstr "$(sdp_of "$TB_AGENTS_IP4" 7600)")e" >/dev/null
+t0=$(date +%s%N)
+rep=$(ng dd "d7:command6:delete7:call-id$(benstr dd-1)12:delete delayi2ee")
+check "delete with delete delay accepted" grep -q '^dd d6:result2:ok' <<<"$rep"
+check "the call is still there during the delay" grep -q 'dd-1' <<<"$(ng l4 'd7:command4:liste')"
+POLL=0
+no_dd_call() { # a fresh cookie each time: a repeated one would get the cached reply
+    POLL=$((POLL + 1))
+    ! grep -q 'dd-1' <<<"$(ng "poll$POLL" 'd7:command4:liste')"
+}
+check "and gone after it" wait_for 5 no_dd_call
+t1=$(date +%s%N)
+check "not before the 2 s delay had passed" test $(( (t1 - t0) / 1000000 )) -ge 1900
+rep=$(ng dx "d7:command6:delete7:call-id$(benstr nosuch)12:delete delayi-1ee")
+check "bad delete delay on an unknown call: unknown call-id" grep -q 'Unknown call-id' <<<"$rep"
+
 # IPv6 end to end, and IPv4 carrier bridged to an IPv6 agent.
 v6call() { # NAME CARRIER-IP CARRIER-PORT AGENT-PORT [address family]
     local name=$1 cip=$2 cport=$3 aport=$4 af=${5:-} extra="" rep pa pb ca cb
