@@ -83,6 +83,12 @@ static const struct cfg_field media_fields[] = {
 	F(cfg_media, port_min, CFG_T_UINT, CFG_F_REQUIRED, .min = 1024, .max = 65535),
 	F(cfg_media, port_max, CFG_T_UINT, CFG_F_REQUIRED, .min = 1024, .max = 65535),
 	F(cfg_media, max_streams, CFG_T_UINT, 0, .min = 4, .max = 1 << 22, .def = 16384),
+	F(cfg_media, timeout_s, CFG_T_UINT, 0, .min = 1, .max = 86400, .def = 60),
+	END,
+};
+
+static const struct cfg_field events_fields[] = {
+	FK(cfg_events, "unix", unix_path, CFG_T_STR, 0, .max = 107),
 	END,
 };
 
@@ -155,6 +161,8 @@ static const struct cfg_field dp_fields[] = {
 	  .def = 100),
 	{ .key = "ng", .type = CFG_T_MAP, .off = offsetof(struct cfg_dataplane, ng),
 	  .sub = ng_fields, .check = ng_check },
+	{ .key = "events", .type = CFG_T_MAP, .off = offsetof(struct cfg_dataplane, events),
+	  .sub = events_fields },
 	END,
 };
 

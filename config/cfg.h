@@ -86,6 +86,11 @@ struct cfg_media {
 	uint32_t port_min;
 	uint32_t port_max;
 	uint32_t max_streams;  /* relay stream slots (4 per call and media) */
+	uint32_t timeout_s;    /* a call whose media is silent this long ends */
+};
+
+struct cfg_events {
+	char *unix_path;       /* the control plane's unix datagram socket */
 };
 
 struct cfg_idle {
@@ -130,6 +135,7 @@ struct cfg_dataplane {
 	uint32_t burst_drain_us;
 	struct cfg_ng ng;
 	bool has_ng;
+	struct cfg_events events;
 };
 
 struct cfg {

@@ -28,6 +28,7 @@
 #include "cfg.h"
 #include "dp.h"
 #include "drivers/port/port.h"
+#include "events/events.h"
 #include "flow/flow.h"
 #include "host/host.h"
 #include "ng/ngsrv.h"
@@ -373,6 +374,9 @@ main(int argc, char **argv)
 	if (rc < 0)
 		rte_exit(EXIT_FAILURE, "host stack: %s\n", rte_strerror(-rc));
 	dp_stats_telemetry_init();
+	rc = events_init();
+	if (rc < 0)
+		rte_exit(EXIT_FAILURE, "event channel: %s\n", strerror(-rc));
 	rc = ngsrv_init();
 	if (rc < 0)
 		rte_exit(EXIT_FAILURE, "NG server: %s\n", strerror(-rc));
@@ -410,6 +414,7 @@ main(int argc, char **argv)
 			rte_eth_dev_close(dp.ports[i].tap_id);
 	}
 	ngsrv_fini();
+	events_fini();
 	flow_fini();
 	host_fini();
 	rte_eal_cleanup();

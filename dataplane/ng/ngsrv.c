@@ -24,6 +24,7 @@
 
 #include "common/ng.h"
 #include "common/sdp.h"
+#include "events/events.h"
 #include "flow/flow.h"
 #include "host/host.h"
 #include "mport/mport.h"
@@ -66,6 +67,7 @@ struct ng_call {
 	struct ng_media m[SDP_MAX_MEDIA];
 	uint64_t created_ms;
 	uint64_t delete_at_ms;    /* "delete delay": ended at this time; 0 = live */
+	uint64_t answered_ms;
 };
 
 static struct ng_call calls[NG_MAX_CALLS];
@@ -394,6 +396,7 @@ do_answer(struct ben_buf *b, const struct ben_doc *doc, const char *ck, size_t c
 			flow_publish(m->st[k]);
 	}
 	c->answered = true;
+	c->answered_ms = now_ms();
 	reply_ok_start(b, ck, ckl);
 	return put_sdp(b, sdpn, &sdp, c, false);
 }
@@ -438,6 +441,27 @@ put_call_streams(struct ben_buf *b, const struct ng_call *c)
 	ben_put_end(b);
 }
 
+/* True when no RTP stream of @c carried a packet for timeout_s (counting
+ * from the answer when none ever did). */
+static bool
+call_idle(const struct ng_call *c, uint64_t now)
+{
+	uint64_t limit = (uint64_t)dp.cfg->dp.media.timeout_s * 1000u;
+	uint64_t hz_ms = rte_get_tsc_hz() / 1000;
+	uint64_t tsc_now = rte_rdtsc();
+
+	if (now - c->answered_ms < limit)
+		return false;
+	for (unsigned i = 0; i < c->n_media; i++)
+		for (unsigned k = 0; k < 4; k += 2) {
+			uint64_t last = flow_streams[c->m[i].st[k]].last_tsc;
+
+			if (last != 0 && (tsc_now - last) / hz_ms < limit)
+				return false;
+		}
+	return true;
+}
+
 /* Every 100 ms: ends calls whose delete delay passed, and retries
  * next-hop resolution for streams still without a peer MAC. */
 static void
@@ -453,6 +477,17 @@ call_timers(void)
 		if (!calls[i].used)
 			continue;
 		if (calls[i].delete_at_ms && now >= calls[i].delete_at_ms) {
+			call_free(&calls[i]);
+			continue;
+		}
+		if (calls[i].answered && call_idle(&calls[i], now)) {
+			char extra[64];
+
+			snprintf(extra, sizeof(extra), "\"timeout-s\":%u",
+				 dp.cfg->dp.media.timeout_s);
+			events_emit("timeout", calls[i].call_id, calls[i].from_tag,
+				    calls[i].to_tag, extra);
+			NCOUNT(calls_timed_out);
 			call_free(&calls[i]);
 			continue;
 		}

@@ -39,6 +39,9 @@
 	X(ng_retransmits, "NG retransmits answered from the reply cache") \
 	X(ng_errors, "NG requests answered with an error") \
 	X(ng_malformed, "NG datagrams without a usable cookie (dropped)") \
+	X(events_sent, "events sent to the control plane") \
+	X(events_dropped, "events not delivered (no listener or socket full)") \
+	X(calls_timed_out, "calls ended because their media went silent") \
 	X(polls, "rx polls") \
 	X(idle_sleeps, "back-off sleeps of an idle lcore") \
 	X(drop_runt, "frame shorter than its headers") \
