@@ -187,6 +187,20 @@ check_sdp(const struct sdp *sdp)
 	return NULL;
 }
 
+/* Parses the request's SDP and checks what the relay can serve. */
+static const char *
+parse_sdp(struct sdp *sdp, const struct ben_node *sdpn)
+{
+	static char reason[200];
+	char err[160];
+
+	if (sdp_parse(sdp, sdpn->str, sdpn->len, err, sizeof(err)) < 0) {
+		snprintf(reason, sizeof(reason), "Failed to parse SDP: %s", err);
+		return reason;
+	}
+	return check_sdp(sdp);
+}
+
 static const char *
 family_ok(bool v6)
 {
@@ -256,7 +270,6 @@ do_offer(struct ben_buf *b, const struct ben_doc *doc, const char *ck, size_t ck
 	const struct ben_node *ft = ben_dict_str(doc, root, "from-tag");
 	const struct ben_node *sdpn = ben_dict_str(doc, root, "sdp");
 	static struct sdp sdp;
-	static char err[160];
 	struct ng_call *c = NULL;
 	bool a_v6, b_v6;
 	const char *e;
@@ -267,13 +280,7 @@ do_offer(struct ben_buf *b, const struct ben_doc *doc, const char *ck, size_t ck
 		return "No from-tag in message";
 	if (sdpn == NULL)
 		return "No SDP body in message";
-	if (sdp_parse(&sdp, sdpn->str, sdpn->len, err, sizeof(err)) < 0) {
-		static char reason[200];
-
-		snprintf(reason, sizeof(reason), "Failed to parse SDP: %s", err);
-		return reason;
-	}
-	if ((e = check_sdp(&sdp)) != NULL)
+	if ((e = parse_sdp(&sdp, sdpn)) != NULL)
 		return e;
 	if (find_call(cid) != NULL)
 		return "Call already exists (re-offer is not supported yet)";
@@ -357,7 +364,6 @@ do_answer(struct ben_buf *b, const struct ben_doc *doc, const char *ck, size_t c
 	const struct ben_node *tt = ben_dict_str(doc, root, "to-tag");
 	const struct ben_node *sdpn = ben_dict_str(doc, root, "sdp");
 	static struct sdp sdp;
-	static char err[160];
 	struct ng_call *c;
 	const char *e;
 
@@ -370,13 +376,7 @@ do_answer(struct ben_buf *b, const struct ben_doc *doc, const char *ck, size_t c
 	c = find_call(cid);
 	if (c == NULL)
 		return "Unknown call-id";
-	if (sdp_parse(&sdp, sdpn->str, sdpn->len, err, sizeof(err)) < 0) {
-		static char reason[200];
-
-		snprintf(reason, sizeof(reason), "Failed to parse SDP: %s", err);
-		return reason;
-	}
-	if ((e = check_sdp(&sdp)) != NULL)
+	if ((e = parse_sdp(&sdp, sdpn)) != NULL)
 		return e;
 	if (sdp.n_media != c->n_media)
 		return "Answer has a different number of media sections than the offer";

@@ -14,6 +14,7 @@
 #include "host/host.h"
 #include "worker/classify.h"
 #include "worker/worker.h"
+#include "fuzz_eal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -24,31 +25,17 @@ static struct cfg cfg;
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char *eal[] = { "fuzz_host", "--no-huge", "--no-pci", "-m", "64", "--no-shconf",
-			"--no-telemetry", "--log-level=1", "-l", "0", NULL };
 	struct dp_port *p = &dp.ports[0];
 
 	(void)argc;
 	(void)argv;
-	if (rte_eal_init(10, eal) < 0)
-		abort();
-	cfg.path = "fuzz";
-	cfg.dp.neigh = (struct cfg_neigh){ .entries = 64, .reachable_s = 30,
-					   .stale_s = 60, .retry_ms = 100 };
-	dp.cfg = &cfg;
-	dp.pool = rte_pktmbuf_pool_create("fuzz", 1023, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
-	dp.n_ports = 1;
-	dp.n_workers = 1;
-	dp.main_lcore = rte_lcore_id();
-	p->mac = (struct rte_ether_addr){ { 0x02, 0xaa, 0, 0, 0, 1 } };
-	p->has4 = p->has6 = true;
-	p->ip4 = 0x010012c6;   /* 198.18.0.1 */
-	p->mask4 = 0x00ffffff;
+	fuzz_eal_setup("fuzz_host", &cfg);
+	p->has6 = true;
 	p->plen6 = 64;
 	memcpy(p->ip6, (uint8_t[16]){ 0x20, 0x01, 0, 2, [15] = 1 }, 16);
-	memcpy(p->ip6_ll, (uint8_t[16]){ 0xfe, 0x80, [8] = 0x00, [9] = 0xaa, [11] = 0xff,
+	memcpy(p->ip6_ll, (uint8_t[16]){ 0xfe, 0x80, [9] = 0xaa, [11] = 0xff,
 					 [12] = 0xfe, [15] = 1 }, 16);
-	if (dp.pool == NULL || dp_workers_init() < 0 || host_init() < 0)
+	if (host_init() < 0)
 		abort();
 	return 0;
 }
@@ -56,9 +43,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct rte_mbuf *m, *out[32];
+	struct rte_mbuf *m;
 	enum dp_counter why;
-	unsigned n;
 	char *dst;
 
 	if (size > 2000)
@@ -77,8 +63,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	m->port = 0;
 	host_input(m);
 	/* Whatever the host stack sent, the worker would transmit: free it. */
-	while ((n = rte_ring_sc_dequeue_burst(dp.workers[0].to_tx, (void **)out, 32, NULL)) > 0)
-		rte_pktmbuf_free_bulk(out, n);
+	fuzz_drain_tx();
 	if (rte_mempool_avail_count(dp.pool) < 1000)
 		abort(); /* an mbuf leaked */
 	return 0;

@@ -88,20 +88,7 @@ def main():
         s = socket.socket(fam(sys.argv[2]), socket.SOCK_DGRAM)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.bind((ip, port))
-        end = time.time() + secs
-        n, src, first, good = 0, "-", "-", True
-        while n < count and time.time() < end:
-            s.settimeout(max(0.05, end - time.time()))
-            try:
-                d, a = s.recvfrom(2048)
-            except socket.timeout:
-                break
-            seq = struct.unpack("!H", d[2:4])[0]
-            if len(d) != 172 or d[12:] != payload(seq):
-                good = False
-            if n == 0:
-                src, first = peer(a), hashlib.sha256(d).hexdigest()[:16]
-            n += 1
+        n, src, first, good = receive(s, count, time.time() + secs)
         print(n, src, first, "ok" if good and n else "bad")
 
 
