@@ -21,6 +21,8 @@
 #include "stats/stats.h"
 
 #define FLOW_NONE UINT32_MAX
+#define FLOW_LATCH_RUN 3
+#define FLOW_LATCH_WINDOW 16
 
 struct flow_stream {
 	/* Set by the main lcore before the stream is published. */
@@ -33,7 +35,19 @@ struct flow_stream {
 	uint8_t peer_mac[6];
 	volatile uint8_t mac_ok; /* the main lcore sets it once resolved */
 	uint8_t rtcp;
+	uint8_t strict;          /* accept only the SDP address (no latching) */
 	uint32_t out;            /* stream index we transmit from */
+	/* Latching (NAT): before the first packet is accepted, a source
+	 * that is not the SDP one is adopted only after FLOW_LATCH_RUN
+	 * consecutive packets from it with one SSRC, within the first
+	 * FLOW_LATCH_WINDOW packets seen. Never moves a stream afterwards. */
+	uint8_t latched;
+	uint8_t latch_run;
+	uint16_t latch_seen;
+	uint32_t latch_ip;
+	uint8_t latch_ip6[16];
+	uint16_t latch_port;
+	uint32_t latch_ssrc;
 	/* Written by the one worker that receives the stream (RSS keeps a
 	 * 5-tuple on one queue); read racily for reports. */
 	uint64_t pkts, bytes, last_tsc;

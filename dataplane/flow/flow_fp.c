@@ -66,6 +66,58 @@ build_headers(struct rte_mbuf *m, const struct flow_stream *o, const struct dp_p
 	return iphl;
 }
 
+/*
+ * A packet from a source that is not the stream's peer. Returns true when
+ * it completes a latch (the stream now belongs to that source, NAT); the
+ * packet is then relayed. RTP-bleed: only before the stream accepted any
+ * packet, only a run of FLOW_LATCH_RUN packets from one source with one
+ * SSRC, only within the first FLOW_LATCH_WINDOW packets.
+ */
+static bool
+try_latch(struct flow_stream *s, const struct rte_ether_hdr *eth, bool v6,
+	  const void *src_ip, uint16_t src_port, const struct rte_udp_hdr *udp,
+	  uint16_t udp_len)
+{
+	const uint8_t *p = (const uint8_t *)(udp + 1);
+	uint32_t ssrc;
+	bool same;
+
+	if (s->strict || s->latched || s->pkts != 0 || v6 != s->v6 ||
+	    s->latch_seen >= FLOW_LATCH_WINDOW)
+		return false;
+	s->latch_seen++;
+	/* RTP: SSRC at 8; RTCP: sender SSRC at 4. Version 2 either way. */
+	if (udp_len < sizeof(*udp) + 12 || (p[0] >> 6) != 2)
+		return false;
+	ssrc = s->rtcp ? (uint32_t)p[4] << 24 | (uint32_t)p[5] << 16 | (uint32_t)p[6] << 8 | p[7]
+		       : (uint32_t)p[8] << 24 | (uint32_t)p[9] << 16 | (uint32_t)p[10] << 8 | p[11];
+	same = s->latch_run > 0 && s->latch_port == src_port && s->latch_ssrc == ssrc &&
+	       (v6 ? memcmp(s->latch_ip6, src_ip, 16) == 0
+		   : s->latch_ip == *(const uint32_t *)src_ip);
+	if (!same) {
+		s->latch_run = 1;
+		s->latch_port = src_port;
+		s->latch_ssrc = ssrc;
+		if (v6)
+			memcpy(s->latch_ip6, src_ip, 16);
+		else
+			s->latch_ip = *(const uint32_t *)src_ip;
+		return false;
+	}
+	if (++s->latch_run < FLOW_LATCH_RUN)
+		return false;
+	/* Adopt the source; the frame's source MAC is our next hop to it. */
+	if (v6)
+		memcpy(s->peer_ip6, src_ip, 16);
+	else
+		s->peer_ip = *(const uint32_t *)src_ip;
+	s->peer_port = src_port;
+	memcpy(s->peer_mac, eth->src_addr.addr_bytes, 6);
+	__atomic_store_n(&s->mac_ok, 1, __ATOMIC_RELEASE);
+	s->latched = 1;
+	return true;
+}
+
 int
 flow_forward(unsigned lc, uint16_t pidx, struct rte_mbuf *m, enum dp_counter *why)
 {
@@ -75,7 +127,8 @@ flow_forward(unsigned lc, uint16_t pidx, struct rte_mbuf *m, enum dp_counter *wh
 	const struct dp_port *op;
 	uint32_t idx, iphl;
 	uint16_t udp_len;
-	bool src_ok;
+	bool src_ok, v6 = false;
+	const void *src_ip;
 
 	(void)lc;
 	/* The classifier checked the IP header and that it holds a UDP header. */
@@ -89,6 +142,7 @@ flow_forward(unsigned lc, uint16_t pidx, struct rte_mbuf *m, enum dp_counter *wh
 				      __ATOMIC_ACQUIRE);
 		s = idx ? &flow_streams[idx - 1] : NULL;
 		src_ok = s && !s->v6 && ip->src_addr == s->peer_ip;
+		src_ip = &ip->src_addr;
 	} else {
 		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(eth + 1);
 
@@ -98,13 +152,19 @@ flow_forward(unsigned lc, uint16_t pidx, struct rte_mbuf *m, enum dp_counter *wh
 				      __ATOMIC_ACQUIRE);
 		s = idx ? &flow_streams[idx - 1] : NULL;
 		src_ok = s && s->v6 && memcmp(ip6->src_addr, s->peer_ip6, 16) == 0;
+		src_ip = ip6->src_addr;
+		v6 = true;
 	}
 	if (s == NULL) {
 		*why = DP_C_drop_media_no_stream;
 		return -1;
 	}
-	if (unlikely(!src_ok || udp->src_port != s->peer_port ||
-		     udp_len < sizeof(*udp) || udp_len != rte_be_to_cpu_16(udp->dgram_len))) {
+	if (unlikely(udp_len < sizeof(*udp) || udp_len != rte_be_to_cpu_16(udp->dgram_len))) {
+		*why = DP_C_drop_bad_ip;
+		return -1;
+	}
+	if (unlikely((!src_ok || udp->src_port != s->peer_port) &&
+		     !try_latch(s, eth, v6, src_ip, udp->src_port, udp, udp_len))) {
 		s->drop_source++;
 		*why = DP_C_drop_bad_source;
 		return -1;

@@ -262,6 +262,20 @@ supports_load_limit(const struct ben_doc *doc)
 	return false;
 }
 
+/* True if the request's "flags" list holds @flag. */
+static bool
+has_flag(const struct ben_doc *doc, const char *flag)
+{
+	const struct ben_node *l = ben_dict_get(doc, &doc->nodes[0], "flags");
+
+	if (l == NULL || l->type != BEN_LIST)
+		return false;
+	for (const struct ben_node *i = ben_next(doc, l, NULL); i; i = ben_next(doc, l, i))
+		if (ben_str_eq(i, flag))
+			return true;
+	return false;
+}
+
 static const char *
 do_offer(struct ben_buf *b, const struct ben_doc *doc, const char *ck, size_t ckl)
 {
@@ -335,6 +349,7 @@ do_offer(struct ben_buf *b, const struct ben_doc *doc, const char *ck, size_t ck
 			f->local_port = rte_cpu_to_be_16(lp);
 			f->port_idx = 0;
 			f->v6 = k < 2 ? c->a_v6 : c->b_v6;
+			f->strict = has_flag(doc, "strict source");
 			f->rtcp = k & 1;
 			f->out = m->st[k ^ 2];   /* A rtp <-> B rtp, A rtcp <-> B rtcp */
 		}

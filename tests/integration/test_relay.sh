@@ -130,6 +130,31 @@ v6call relay-v4v6 "$TB_CARRIER_IP4" 6400 7400 IP6
 rep=$(ng ax "d7:command5:offer7:call-id$(benstr bad-af)8:from-tag$(benstr A)14:address family$(benstr IP5)3:sdp$(benstr "$(sdp_of "$TB_CARRIER_IP4" 6500)")e")
 check "a bad address family is refused" grep -q 'Invalid address family' <<<"$rep"
 
+# NAT: the carrier's SDP names port 6700 but its packets come from 6750.
+# The stream latches after 3 packets from that source with one SSRC (the
+# first 2 are dropped), then both directions use the real source. With
+# the "strict source" flag it never latches.
+natcall() { # NAME FLAGS
+    local rep pa pb n src ok
+    rep=$(ng "o$1" "d7:command5:offer7:call-id$(benstr "$1")8:from-tag$(benstr A)${2}3:sdp$(benstr "$(sdp_of "$TB_CARRIER_IP4" 6700)")e")
+    pb=$(port_in <<<"$rep")
+    rep=$(ng "a$1" "d7:command6:answer7:call-id$(benstr "$1")8:from-tag$(benstr A)6:to-tag$(benstr B)3:sdp$(benstr "$(sdp_of "$TB_AGENTS_IP4" 7700)")e")
+    pa=$(port_in <<<"$rep")
+    in_agents "$R" duplex "$TB_AGENTS_IP4" 7700 "$TB_APP_IP4" "$pb" 30 5 > "$WORK/$1.b" &
+    local rb=$!
+    in_carrier "$R" duplex "$TB_CARRIER_IP4" 6750 "$TB_APP_IP4" "$pa" 30 5 > "$WORK/$1.a"
+    wait $rb
+    ng "d$1" "d7:command6:delete7:call-id$(benstr "$1")e" >/dev/null
+}
+natcall nat-1 ""
+read -r n src _ ok < "$WORK/nat-1.b"
+check "NAT: latched after 3 packets, 28 of 30 reach the agent" test "$n" -eq 28 -a "$ok" = ok
+read -r n src _ ok < "$WORK/nat-1.a"
+check "NAT: the agent's media reaches the carrier's real port ($n)" test "$n" -ge 20 -a "$ok" = ok
+natcall nat-2 "5:flagsl13:strict sourcee"
+read -r n rest < "$WORK/nat-2.b"
+check "strict source: a NATed source is never latched" test "$n" -eq 0
+
 # Debian's rtpengine-ng-client drives a whole call the same way.
 NGC() { in_carrier rtpengine-ng-client --proxy-address "$TB_APP_IP4" --proxy-port 2223 \
         --call-id ngc-1 --from-tag A2 "$@" 2>&1; }
