@@ -276,6 +276,43 @@ has_flag(const struct ben_doc *doc, const char *flag)
 	return false;
 }
 
+/*
+ * A new offer for a call that exists (re-INVITE: hold, resume, new
+ * address): same ports, the offerer's peer addresses updated, the
+ * answerer's side waits for the new answer as before.
+ */
+static const char *
+re_offer(struct ben_buf *b, struct ng_call *c, const struct ben_node *ft,
+	 const struct ben_node *sdpn, const struct sdp *sdp, const char *ck, size_t ckl)
+{
+	if (strlen(c->from_tag) != ft->len || memcmp(c->from_tag, ft->str, ft->len) != 0)
+		return "Re-offer from the answerer's side is not supported yet";
+	if (sdp->n_media != c->n_media)
+		return "Re-offer with a different number of media sections is not supported yet";
+	if ((sdp->media[0].conn.family == AF_INET6) != c->a_v6)
+		return "Re-offer may not change the address family";
+	for (unsigned i = 0; i < c->n_media; i++)
+		for (unsigned k = 0; k < 2; k++) {
+			uint32_t idx = c->m[i].st[k];
+			struct flow_stream *f = &flow_streams[idx];
+			uint32_t old_ip = f->peer_ip;
+			uint16_t old_port = f->peer_port;
+			uint8_t old_ip6[16];
+
+			memcpy(old_ip6, f->peer_ip6, 16);
+			set_peer(idx, &sdp->media[i], k == 1);
+			/* A peer that moved needs its next hop again. A worker may
+			 * see the fields mid-update and drop one packet. */
+			if (f->peer_ip != old_ip || f->peer_port != old_port ||
+			    memcmp(f->peer_ip6, old_ip6, 16) != 0) {
+				__atomic_store_n(&f->mac_ok, 0, __ATOMIC_RELEASE);
+				resolve_peer(idx);
+			}
+		}
+	reply_ok_start(b, ck, ckl);
+	return put_sdp(b, sdpn, sdp, c, true);
+}
+
 static const char *
 do_offer(struct ben_buf *b, const struct ben_doc *doc, const char *ck, size_t ckl)
 {
@@ -296,8 +333,8 @@ do_offer(struct ben_buf *b, const struct ben_doc *doc, const char *ck, size_t ck
 		return "No SDP body in message";
 	if ((e = parse_sdp(&sdp, sdpn)) != NULL)
 		return e;
-	if (find_call(cid) != NULL)
-		return "Call already exists (re-offer is not supported yet)";
+	if ((c = find_call(cid)) != NULL)
+		return re_offer(b, c, ft, sdpn, &sdp, ck, ckl);
 	if (n_calls >= dp.cfg->dp.ng.session_limit)
 		return supports_load_limit(doc) ? LOAD_LIMIT : "Parallel session limit reached";
 	{

@@ -155,6 +155,27 @@ natcall nat-2 "5:flagsl13:strict sourcee"
 read -r n rest < "$WORK/nat-2.b"
 check "strict source: a NATed source is never latched" test "$n" -eq 0
 
+# Re-offer (re-INVITE: hold, or the carrier moving to another port): the
+# same relay port comes back and media from the new port is relayed.
+ng oh "d7:command5:offer7:call-id$(benstr hold-1)8:from-tag$(benstr A)3:sdp$(benstr "$(sdp_of "$TB_CARRIER_IP4" 6800)")e" > "$WORK/h1"
+PBH=$(port_in < "$WORK/h1")
+rep=$(ng ah "d7:command6:answer7:call-id$(benstr hold-1)8:from-tag$(benstr A)6:to-tag$(benstr B)3:sdp$(benstr "$(sdp_of "$TB_AGENTS_IP4" 7800)")e")
+PAH=$(port_in <<<"$rep")
+# (command substitution eats a trailing LF, so the SDP ends without one)
+hold_sdp="$(sdp_of "$TB_CARRIER_IP4" 6810)"$'\n'"a=sendonly"
+rep=$(ng rh "d7:command5:offer7:call-id$(benstr hold-1)8:from-tag$(benstr A)3:sdp$(benstr "$hold_sdp")e")
+check "re-offer keeps the relay port" test "$(port_in <<<"$rep")" = "$PBH"
+check "re-offer passes the hold direction through" grep -q 'a=sendonly' <<<"$rep"
+in_agents "$R" recv "$TB_AGENTS_IP4" 7800 10 4 > "$WORK/h.out" & RX=$!
+sleep 0.3
+in_carrier "$R" send "$TB_CARRIER_IP4" 6810 "$TB_APP_IP4" "$PAH" 10
+wait $RX
+read -r n src _ ok < "$WORK/h.out"
+check "after the re-offer, media from the new port is relayed" test "$n" -eq 10 -a "$ok" = ok
+rep=$(ng rx "d7:command5:offer7:call-id$(benstr hold-1)8:from-tag$(benstr Z)3:sdp$(benstr "$hold_sdp")e")
+check "re-offer from an unknown tag is refused clearly" grep -q "answerer's side is not supported" <<<"$rep"
+ng dh "d7:command6:delete7:call-id$(benstr hold-1)e" >/dev/null
+
 # Debian's rtpengine-ng-client drives a whole call the same way.
 NGC() { in_carrier rtpengine-ng-client --proxy-address "$TB_APP_IP4" --proxy-port 2223 \
         --call-id ngc-1 --from-tag A2 "$@" 2>&1; }
