@@ -127,6 +127,59 @@ parse_conn(const char *s, const char *end, struct sdp_addr *a)
 	return true;
 }
 
+/* The first payload type of an m= format list, or -1 when not a number. */
+static int
+first_pt(const char *formats)
+{
+	int pt = 0, n = 0;
+
+	for (; *formats >= '0' && *formats <= '9' && n < 4; formats++, n++)
+		pt = pt * 10 + (*formats - '0');
+	if (n == 0 || n == 4 || (*formats != ' ' && *formats != '\0') || pt > 127)
+		return -1;
+	return pt;
+}
+
+/* RFC 3551 static payload types' clock rates (audio and video). */
+static uint32_t
+static_clock(int pt)
+{
+	if ((pt >= 0 && pt <= 9) || (pt >= 12 && pt <= 13) || pt == 15 || pt == 18)
+		return 8000;
+	switch (pt) {
+	case 10: case 11: return 44100;
+	case 14: case 25: case 26: case 28: case 31: case 32: case 33: case 34: return 90000;
+	case 16: return 11025;
+	case 17: return 22050;
+	default: return 0;
+	}
+}
+
+/* "<pt> <name>/<clock>[/<params>]": records the clock of the first format. */
+static int
+parse_rtpmap(const char *s, const char *end, struct sdp_media *m)
+{
+	unsigned long pt = 0, clock = 0;
+	const char *p = s;
+
+	while (p < end && *p >= '0' && *p <= '9' && p - s < 4)
+		pt = pt * 10 + (unsigned long)(*p++ - '0');
+	if (p == s || p >= end || *p != ' ' || pt > 127)
+		return -1;
+	while (p < end && *p != '/')
+		p++;
+	if (p >= end || p[-1] == ' ')
+		return -1;
+	s = ++p;
+	while (p < end && *p >= '0' && *p <= '9' && p - s < 7)
+		clock = clock * 10 + (unsigned long)(*p++ - '0');
+	if (p == s || clock == 0 || (p < end && *p != '/'))
+		return -1;
+	if ((int)pt == first_pt(m->formats))
+		m->clock_hz = (uint32_t)clock;
+	return 0;
+}
+
 int
 sdp_parse(struct sdp *out, const char *buf, size_t len, char *err, size_t errlen)
 {
@@ -208,6 +261,10 @@ sdp_parse(struct sdp *out, const char *buf, size_t len, char *err, size_t errlen
 					s++;
 				if (s < end && !parse_conn(s, end, &m->rtcp_addr))
 					return errf(err, errlen, lineno, "a=rtcp address is malformed");
+			} else if (l.len > 9 && memcmp(v, "rtpmap:", 7) == 0) {
+				if (parse_rtpmap(v + 7, end, m) < 0)
+					return errf(err, errlen, lineno,
+						    "a=rtpmap must be '<pt> <name>/<clock>[/<ch>]'");
 			} else if (l.len == 10 && memcmp(v, "rtcp-mux", 8) == 0) {
 				m->rtcp_mux = true;
 			} else if ((l.len == 10 && (memcmp(v, "sendrecv", 8) == 0 ||
@@ -227,6 +284,8 @@ sdp_parse(struct sdp *out, const char *buf, size_t len, char *err, size_t errlen
 	for (unsigned i = 0; i < out->n_media; i++) {
 		struct sdp_media *mm = &out->media[i];
 
+		if (mm->clock_hz == 0)
+			mm->clock_hz = static_clock(first_pt(mm->formats));
 		if (!mm->has_conn) {
 			if (!out->has_conn)
 				return errf(err, errlen, lineno,

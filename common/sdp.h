@@ -35,6 +35,8 @@ struct sdp_media {
 	struct sdp_addr rtcp_addr; /* a=rtcp's address, if given */
 	bool rtcp_mux;
 	char direction[10];      /* sendrecv (default), sendonly, recvonly, inactive */
+	uint32_t clock_hz;       /* RTP clock of the first format: its a=rtpmap,
+				  * else the RFC 3551 static rate, else 0 */
 };
 
 struct sdp {

@@ -9,6 +9,7 @@
 #                 runs, the exception tap cp0 carrying 198.18.0.1, 2001:2::1
 #   <id>-carrier  a carrier trunk host: 198.18.0.10, 2001:2::10
 #   <id>-agents   the agents' phones: 198.18.0.20, 2001:2::20
+#   <id>-rogue    a host that is in no call (RTP-bleed sprayer): .66, ::66
 #   <id>-sw       the switch: bridge br0 joining the three
 #
 # Source it and call tb_up; tb_down runs on exit, error or interrupt.
@@ -19,6 +20,7 @@ TB_ID=${TB_ID:-cpt$$}
 TB_APP=$TB_ID-app
 TB_CARRIER=$TB_ID-carrier
 TB_AGENTS=$TB_ID-agents
+TB_ROGUE=$TB_ID-rogue
 TB_SW=$TB_ID-sw
 TB_APP_IP4=198.18.0.1
 TB_APP_IP6=2001:2::1
@@ -26,6 +28,8 @@ TB_CARRIER_IP4=198.18.0.10
 TB_CARRIER_IP6=2001:2::10
 TB_AGENTS_IP4=198.18.0.20
 TB_AGENTS_IP6=2001:2::20
+TB_ROGUE_IP4=198.18.0.66
+TB_ROGUE_IP6=2001:2::66
 TB_PIDS=()
 
 tb_log() { echo "testbed: $*" >&2; }
@@ -33,7 +37,7 @@ tb_log() { echo "testbed: $*" >&2; }
 # Namespaces of dead runs: cpt<pid>-* where <pid> no longer exists.
 tb_reap_stale() {
     local ns pid
-    for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^cpt[0-9]+-(app|carrier|agents|sw)$'); do
+    for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^cpt[0-9]+-(app|carrier|agents|rogue|sw)$'); do
         pid=${ns#cpt}; pid=${pid%%-*}
         if ! kill -0 "$pid" 2>/dev/null; then
             tb_ns_kill "$ns"
@@ -58,7 +62,7 @@ tb_ns_kill() {
 tb_down() {
     local ns pid
     for pid in "${TB_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-    for ns in "$TB_APP" "$TB_CARRIER" "$TB_AGENTS" "$TB_SW"; do
+    for ns in "$TB_APP" "$TB_CARRIER" "$TB_AGENTS" "$TB_ROGUE" "$TB_SW"; do
         tb_ns_kill "$ns"
         ip netns del "$ns" 2>/dev/null
     done
@@ -104,7 +108,7 @@ tb_up() {
     trap 'tb_down' EXIT
     trap 'tb_down; exit 130' INT TERM
     tb_reap_stale
-    for ns in "$TB_APP" "$TB_CARRIER" "$TB_AGENTS" "$TB_SW"; do
+    for ns in "$TB_APP" "$TB_CARRIER" "$TB_AGENTS" "$TB_ROGUE" "$TB_SW"; do
         ip netns add "$ns" || return 1
         ip -n "$ns" link set lo up
     done
@@ -121,7 +125,8 @@ tb_up() {
     tb_detach_kernel "$TB_APP" eth0 || return 1
     tb_host "$TB_CARRIER" carrier "$TB_CARRIER_IP4" "$TB_CARRIER_IP6" || return 1
     tb_host "$TB_AGENTS" agents "$TB_AGENTS_IP4" "$TB_AGENTS_IP6" || return 1
-    tb_log "up: $TB_APP $TB_CARRIER $TB_AGENTS (switch $TB_SW)"
+    tb_host "$TB_ROGUE" rogue "$TB_ROGUE_IP4" "$TB_ROGUE_IP6" || return 1
+    tb_log "up: $TB_APP $TB_CARRIER $TB_AGENTS $TB_ROGUE (switch $TB_SW)"
 }
 
 # tb_dp_start CONFIG LOG: runs callplane-dp in the appliance namespace and

@@ -60,6 +60,7 @@ flow_alloc(void)
 	memset(&flow_streams[idx], 0, sizeof(flow_streams[idx]));
 	flow_streams[idx].out = FLOW_NONE;
 	rtpstat_init(&flow_streams[idx].rs);
+	flow_set_clock(idx, 0);
 	return idx;
 }
 
@@ -93,4 +94,17 @@ uint32_t
 flow_in_use(void)
 {
 	return cap - n_free;
+}
+
+void
+flow_set_clock(uint32_t idx, uint32_t clock_hz)
+{
+	struct flow_stream *f = &flow_streams[idx];
+	uint64_t per;
+
+	if (clock_hz == 0)
+		clock_hz = 8000;
+	per = rte_get_tsc_hz() / clock_hz;
+	__atomic_store_n(&f->tsc_per_tick, per ? per : 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&f->clock_hz, clock_hz, __ATOMIC_RELAXED);
 }

@@ -37,6 +37,8 @@ struct flow_stream {
 	uint8_t rtcp;
 	uint8_t strict;          /* accept only the SDP address (no latching) */
 	uint32_t out;            /* stream index we transmit from */
+	uint32_t clock_hz;       /* RTP clock of the negotiated codec */
+	uint64_t tsc_per_tick;   /* TSC cycles per RTP clock tick (jitter) */
 	/* Latching (NAT): before the first packet is accepted, a source
 	 * that is not the SDP one is adopted only after FLOW_LATCH_RUN
 	 * consecutive packets from it with one SSRC, within the first
@@ -64,6 +66,8 @@ void flow_fini(void);
 
 /* Main lcore: a free stream slot, zeroed; FLOW_NONE when full. */
 uint32_t flow_alloc(void);
+/* Main lcore: sets the RTP clock rate jitter is measured in (0: 8000). */
+void flow_set_clock(uint32_t idx, uint32_t clock_hz);
 /* Main lcore: makes @idx reachable on (@port_idx, its local_port). */
 void flow_publish(uint32_t idx);
 /* Main lcore: unpublishes, waits for the workers, frees the slots. */

@@ -185,8 +185,8 @@ flow_forward(unsigned lc, uint16_t pidx, struct rte_mbuf *m, enum dp_counter *wh
 			uint16_t seq = (uint16_t)(rtp[2] << 8 | rtp[3]);
 			uint32_t ts = (uint32_t)rtp[4] << 24 | (uint32_t)rtp[5] << 16 |
 				      (uint32_t)rtp[6] << 8 | rtp[7];
-			/* arrival in 8 kHz units (G.711 clock) */
-			uint32_t arr = (uint32_t)(s->last_tsc / (rte_get_tsc_hz() / 8000));
+			/* arrival in the codec's RTP clock units */
+			uint32_t arr = (uint32_t)(s->last_tsc / s->tsc_per_tick);
 
 			rtpstat_update(&s->rs, seq, ts, arr);
 		}

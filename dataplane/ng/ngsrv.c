@@ -10,6 +10,7 @@
  * features that back them exist, never silently accepted.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -63,6 +64,7 @@ struct ng_call {
 	char call_id[NG_ID_MAX];
 	char from_tag[NG_ID_MAX];
 	char to_tag[NG_ID_MAX];
+	bool offer_from_b;        /* the pending (re-)offer came from the answerer */
 	unsigned n_media;
 	struct ng_media m[SDP_MAX_MEDIA];
 	uint64_t created_ms;
@@ -262,6 +264,22 @@ supports_load_limit(const struct ben_doc *doc)
 	return false;
 }
 
+/* NG spells options with spaces or dashes ("strict source", "strict-source"). */
+static bool
+ng_name_eq(const char *a, size_t alen, const char *b)
+{
+	size_t i;
+
+	for (i = 0; i < alen && b[i]; i++) {
+		char x = a[i] == '-' || a[i] == '_' ? ' ' : (char)tolower((unsigned char)a[i]);
+		char y = b[i] == '-' ? ' ' : (char)tolower((unsigned char)b[i]);
+
+		if (x != y)
+			return false;
+	}
+	return i == alen && b[i] == '\0';
+}
+
 /* True if the request's "flags" list holds @flag. */
 static bool
 has_flag(const struct ben_doc *doc, const char *flag)
@@ -271,9 +289,85 @@ has_flag(const struct ben_doc *doc, const char *flag)
 	if (l == NULL || l->type != BEN_LIST)
 		return false;
 	for (const struct ben_node *i = ben_next(doc, l, NULL); i; i = ben_next(doc, l, i))
-		if (ben_str_eq(i, flag))
+		if (i->type == BEN_STR && ng_name_eq(i->str, i->len, flag))
 			return true;
 	return false;
+}
+
+/* A top-level key of the request, in either spelling. */
+static const struct ben_node *
+get_key(const struct ben_doc *doc, const char *key)
+{
+	const struct ben_node *root = &doc->nodes[0];
+
+	for (const struct ben_node *k = ben_next(doc, root, NULL); k; k = ben_next(doc, root, k)) {
+		const struct ben_node *v = ben_next(doc, root, k);
+
+		if (v == NULL)
+			return NULL;
+		if (k->type == BEN_STR && ng_name_eq(k->str, k->len, key))
+			return v;
+		k = v;
+	}
+	return NULL;
+}
+
+/*
+ * Offer/answer options the relay does not implement yet but that would
+ * change what it does: refused by name rather than silently ignored.
+ * Flags it implements or that change nothing here are accepted.
+ */
+static const char *
+unsupported_options(const struct ben_doc *doc, const struct sdp *sdp)
+{
+	static const char *const keys[] = {
+		"ICE", "DTLS", "SDES", "OSRTP", "codec", "rtcp mux", "T.38", "replace",
+		"media address", "record call", "DTLS fingerprint", "ptime", "xmlrpc callback",
+		"direction",
+	};
+	static const char *const ok_flags[] = {
+		"strict source", "trust address", "symmetric", "port latching", "loop protect",
+		"all", "no rtcp attribute", "full rtcp attribute",
+	};
+	static char reason[160];
+	const struct ben_node *v, *l;
+
+	for (size_t i = 0; i < RTE_DIM(keys); i++)
+		if ((v = get_key(doc, keys[i])) != NULL) {
+			snprintf(reason, sizeof(reason),
+				 "Option '%s' is not supported by this dataplane yet", keys[i]);
+			return reason;
+		}
+	v = get_key(doc, "transport protocol");
+	if (v != NULL) {
+		for (unsigned i = 0; i < sdp->n_media; i++)
+			if (v->type != BEN_STR || !ng_name_eq(v->str, v->len, sdp->media[i].proto)) {
+				snprintf(reason, sizeof(reason),
+					 "Transport protocol conversion (%s to %.*s) is not supported yet",
+					 sdp->media[i].proto,
+					 v->type == BEN_STR ? (int)RTE_MIN(v->len, 32u) : 1,
+					 v->type == BEN_STR ? v->str : "?");
+				return reason;
+			}
+	}
+	l = ben_dict_get(doc, &doc->nodes[0], "flags");
+	if (l != NULL && l->type != BEN_LIST)
+		return "flags must be a list";
+	for (const struct ben_node *i = l ? ben_next(doc, l, NULL) : NULL; i; i = ben_next(doc, l, i)) {
+		bool ok = false;
+
+		if (i->type != BEN_STR)
+			return "flags must be a list of strings";
+		for (size_t k = 0; k < RTE_DIM(ok_flags) && !ok; k++)
+			ok = ng_name_eq(i->str, i->len, ok_flags[k]);
+		if (!ok) {
+			snprintf(reason, sizeof(reason),
+				 "Flag '%.*s' is not supported by this dataplane yet",
+				 (int)RTE_MIN(i->len, 40u), i->str);
+			return reason;
+		}
+	}
+	return NULL;
 }
 
 /*
@@ -285,15 +379,22 @@ static const char *
 re_offer(struct ben_buf *b, struct ng_call *c, const struct ben_node *ft,
 	 const struct ben_node *sdpn, const struct sdp *sdp, const char *ck, size_t ckl)
 {
-	if (strlen(c->from_tag) != ft->len || memcmp(c->from_tag, ft->str, ft->len) != 0)
-		return "Re-offer from the answerer's side is not supported yet";
+	/* A re-INVITE from either party: its SDP moves that party's peers;
+	 * the relay ports stay, so the other party sees no change. */
+	bool from_a = strlen(c->from_tag) == ft->len && memcmp(c->from_tag, ft->str, ft->len) == 0;
+	bool from_b = c->answered && strlen(c->to_tag) == ft->len &&
+		      memcmp(c->to_tag, ft->str, ft->len) == 0;
+	unsigned base = from_a ? 0 : 2;
+
+	if (!from_a && !from_b)
+		return "Re-offer from a tag that is neither the offerer's nor the answerer's";
 	if (sdp->n_media != c->n_media)
 		return "Re-offer with a different number of media sections is not supported yet";
-	if ((sdp->media[0].conn.family == AF_INET6) != c->a_v6)
+	if ((sdp->media[0].conn.family == AF_INET6) != (from_a ? c->a_v6 : c->b_v6))
 		return "Re-offer may not change the address family";
 	for (unsigned i = 0; i < c->n_media; i++)
 		for (unsigned k = 0; k < 2; k++) {
-			uint32_t idx = c->m[i].st[k];
+			uint32_t idx = c->m[i].st[base + k];
 			struct flow_stream *f = &flow_streams[idx];
 			uint32_t old_ip = f->peer_ip;
 			uint16_t old_port = f->peer_port;
@@ -309,8 +410,10 @@ re_offer(struct ben_buf *b, struct ng_call *c, const struct ben_node *ft,
 				resolve_peer(idx);
 			}
 		}
+	c->offer_from_b = from_b;
 	reply_ok_start(b, ck, ckl);
-	return put_sdp(b, sdpn, sdp, c, true);
+	/* the SDP goes to the other party: it names the ports that party sends to */
+	return put_sdp(b, sdpn, sdp, c, from_a);
 }
 
 static const char *
@@ -332,6 +435,8 @@ do_offer(struct ben_buf *b, const struct ben_doc *doc, const char *ck, size_t ck
 	if (sdpn == NULL)
 		return "No SDP body in message";
 	if ((e = parse_sdp(&sdp, sdpn)) != NULL)
+		return e;
+	if ((e = unsupported_options(doc, &sdp)) != NULL)
 		return e;
 	if ((c = find_call(cid)) != NULL)
 		return re_offer(b, c, ft, sdpn, &sdp, ck, ckl);
@@ -392,6 +497,8 @@ do_offer(struct ben_buf *b, const struct ben_doc *doc, const char *ck, size_t ck
 		}
 		set_peer(m->st[0], &sdp.media[i], false);
 		set_peer(m->st[1], &sdp.media[i], true);
+		for (unsigned k = 0; k < 4; k++)
+			flow_set_clock(m->st[k], sdp.media[i].clock_hz);
 		resolve_peer(m->st[0]);
 		resolve_peer(m->st[1]);
 	}
@@ -430,22 +537,39 @@ do_answer(struct ben_buf *b, const struct ben_doc *doc, const char *ck, size_t c
 		return "Unknown call-id";
 	if ((e = parse_sdp(&sdp, sdpn)) != NULL)
 		return e;
+	if ((e = unsupported_options(doc, &sdp)) != NULL)
+		return e;
 	if (sdp.n_media != c->n_media)
 		return "Answer has a different number of media sections than the offer";
-	if ((sdp.media[0].conn.family == AF_INET6) != c->b_v6)
-		return c->b_v6 ? "Answer must be IPv6 (the offer chose address family IP6)" :
-				 "Answer must be IPv4 (the offer chose address family IP4)";
-	if (!copy_id(c->to_tag, tt))
-		return "to-tag too long";
-	for (unsigned i = 0; i < c->n_media; i++) {
-		struct ng_media *m = &c->m[i];
+	{
+		/* The answer comes from whoever did not send the pending offer. */
+		bool to_a = c->offer_from_b;
+		bool want_v6 = to_a ? c->a_v6 : c->b_v6;
 
-		set_peer(m->st[2], &sdp.media[i], false);
-		set_peer(m->st[3], &sdp.media[i], true);
-		resolve_peer(m->st[2]);
-		resolve_peer(m->st[3]);
-		for (unsigned k = 0; k < 4; k++)
-			flow_publish(m->st[k]);
+		if ((sdp.media[0].conn.family == AF_INET6) != want_v6)
+			return want_v6 ? "Answer must be IPv6 (the offer chose address family IP6)" :
+					 "Answer must be IPv4 (the offer chose address family IP4)";
+		if (!to_a && !copy_id(c->to_tag, tt))
+			return "to-tag too long";
+		for (unsigned i = 0; i < c->n_media; i++) {
+			struct ng_media *m = &c->m[i];
+			unsigned base = to_a ? 0 : 2;
+
+			set_peer(m->st[base], &sdp.media[i], false);
+			set_peer(m->st[base + 1], &sdp.media[i], true);
+			/* the answer's first format is the negotiated codec */
+			for (unsigned k = 0; k < 4; k++)
+				flow_set_clock(m->st[k], sdp.media[i].clock_hz);
+			resolve_peer(m->st[base]);
+			resolve_peer(m->st[base + 1]);
+			for (unsigned k = 0; k < 4; k++)
+				flow_publish(m->st[k]);
+		}
+		c->offer_from_b = false;
+		if (to_a) {
+			reply_ok_start(b, ck, ckl);
+			return put_sdp(b, sdpn, &sdp, c, true);
+		}
 	}
 	c->answered = true;
 	c->answered_ms = now_ms();
@@ -460,7 +584,7 @@ put_stream(struct ben_buf *b, uint32_t idx)
 	struct rtpstat_report r;
 	char ip[INET6_ADDRSTRLEN];
 
-	rtpstat_report(&f->rs, 8000, &r);
+	rtpstat_report(&f->rs, f->clock_hz ? f->clock_hz : 8000, &r);
 	if (f->v6)
 		inet_ntop(AF_INET6, f->peer_ip6, ip, sizeof(ip));
 	else

@@ -29,6 +29,7 @@ finish() {
 in_carrier() { ip netns exec "$TB_CARRIER" "$@"; }
 in_agents()  { ip netns exec "$TB_AGENTS" "$@"; }
 in_app()     { ip netns exec "$TB_APP" "$@"; }
+in_rogue()   { ip netns exec "$TB_ROGUE" "$@"; }
 
 # counter NAME [PORT]: one dataplane counter (port ext0 by default).
 counter() { tb_telemetry --get /callplane/ports "${2:-ext0}.$1"; }

@@ -34,6 +34,13 @@ check "retransmitted cookie: identical reply" test "$a" = "$b" -a -n "$a"
 check "retransmit answered from the cache, not executed" \
     test "$(stat ng_retransmits)" -eq $((r0 + 1)) -a "$(stat ng_requests)" -eq $((q0 + 1))
 
+# A call in progress while the malformed requests arrive: untouched after.
+benstr() { printf '%s:%s' "${#1}" "$1"; }
+SDP=$(printf 'v=0\r\nc=IN IP4 198.18.0.10\r\nm=audio 6000 RTP/AVP 0\r\n')
+live_offer=$(ng lo "d7:command5:offer7:call-id7:live-ng8:from-tag1:A3:sdp$(benstr "$SDP")e")
+ng la "d7:command6:answer7:call-id7:live-ng8:from-tag1:A6:to-tag1:B3:sdp$(benstr "$SDP")e" >/dev/null
+live_q0=$(ng lq0 "d7:command5:query7:call-id7:live-nge" | sed 's/^lq0 //')
+
 # Malformed requests: each must get an error reply naming the problem.
 n=0; bad=0
 while IFS='|' read -r payload reason; do
@@ -81,8 +88,21 @@ d7:command10:play media7:call-id1:xe|'play media' is not supported
 d4:flagli-0eee|negative zero
 d5:flagsllllllllllllllllllllllllllllllllllllllllll|nested deeper than 32
 d7:command4:ping3:xyzi00ee|leading zero
+d7:command5:offer7:call-id3:opt8:from-tag1:a3:ICE6:remove3:sdp51:v=0\r\nc=IN IP4 198.18.0.10\r\nm=audio 6000 RTP/AVP 0\r\ne|Option 'ICE' is not supported
+d7:command5:offer7:call-id3:opt8:from-tag1:a4:SDESl3:offe3:sdp51:v=0\r\nc=IN IP4 198.18.0.10\r\nm=audio 6000 RTP/AVP 0\r\ne|Option 'SDES' is not supported
+d7:command5:offer7:call-id3:opt8:from-tag1:a5:flagsl10:asymmetrice3:sdp51:v=0\r\nc=IN IP4 198.18.0.10\r\nm=audio 6000 RTP/AVP 0\r\ne|Flag 'asymmetric' is not supported
+d7:command5:offer7:call-id3:opt8:from-tag1:a5:flags3:all3:sdp51:v=0\r\nc=IN IP4 198.18.0.10\r\nm=audio 6000 RTP/AVP 0\r\ne|flags must be a list
+d7:command5:offer7:call-id3:opt8:from-tag1:a18:transport-protocol8:RTP/SAVP3:sdp51:v=0\r\nc=IN IP4 198.18.0.10\r\nm=audio 6000 RTP/AVP 0\r\ne|Transport protocol conversion (RTP/AVP to RTP/SAVP)
+d7:command5:offer7:call-id3:opt8:from-tag1:a11:record call3:yes3:sdp51:v=0\r\nc=IN IP4 198.18.0.10\r\nm=audio 6000 RTP/AVP 0\r\ne|Option 'record call' is not supported
+d7:command5:offer7:call-id3:opt8:from-tag1:a3:sdp68:v=0\r\nc=IN IP4 198.18.0.10\r\nm=audio 6000 RTP/AVP 0\r\na=rtpmap:0 PCMU\r\ne|line 4: a=rtpmap must be
+d7:command6:answer7:call-id7:live-ng8:from-tag1:A6:to-tag1:B5:codecd5:stripl3:allee3:sdp51:v=0\r\nc=IN IP4 198.18.0.10\r\nm=audio 6000 RTP/AVP 0\r\ne|Option 'codec' is not supported
 CASES
 check "$n malformed NG and SDP messages all got the right error reply" test "$bad" -eq 0 -a "$n" -ge 30
+check "the call in progress is untouched (same query reply)" \
+    test "$(ng lq1 "d7:command5:query7:call-id7:live-nge" | sed 's/^lq1 //')" = "$live_q0"
+check "and it is the only call" test "$(ng ll 'd7:command4:liste')" = "ll d6:result2:ok5:callsl7:live-ngee"
+check "the refused offers allocated nothing" grep -q "^lo d6:result2:ok" <<<"$live_offer"
+ng ld "d7:command6:delete7:call-id7:live-nge" >/dev/null
 
 m0=$(stat ng_malformed)
 check "no cookie: no reply" test "$(ng --raw 'd7:command4:pinge')" = "NO-REPLY"
@@ -94,8 +114,6 @@ check "errors counted" test "$(stat ng_errors)" -ge 30
 
 # Session limit 2: a third offer is refused; with "supports: load limit"
 # it gets the protocol's own "load limit" result so the proxy sheds it.
-benstr() { printf '%s:%s' "${#1}" "$1"; }
-SDP=$(printf 'v=0\r\nc=IN IP4 198.18.0.10\r\nm=audio 6000 RTP/AVP 0\r\n')
 offer() { ng "$1" "d7:command5:offer7:call-id$(benstr "$1")8:from-tag1:A${2:-}3:sdp$(benstr "$SDP")e"; }
 check "first offer under the limit" grep -q "^lim1 d6:result2:ok" <<<"$(offer lim1)"
 check "second offer under the limit" grep -q "^lim2 d6:result2:ok" <<<"$(offer lim2)"

@@ -173,7 +173,19 @@ wait $RX
 read -r n src _ ok < "$WORK/h.out"
 check "after the re-offer, media from the new port is relayed" test "$n" -eq 10 -a "$ok" = ok
 rep=$(ng rx "d7:command5:offer7:call-id$(benstr hold-1)8:from-tag$(benstr Z)3:sdp$(benstr "$hold_sdp")e")
-check "re-offer from an unknown tag is refused clearly" grep -q "answerer's side is not supported" <<<"$rep"
+check "re-offer from an unknown tag is refused clearly" grep -q "neither the offerer's nor the answerer's" <<<"$rep"
+# The agent re-INVITEs (moves to port 7810): the offer comes from tag B and
+# goes to the carrier, so it names the port the carrier already sends to.
+rep=$(ng rb "d7:command5:offer7:call-id$(benstr hold-1)8:from-tag$(benstr B)3:sdp$(benstr "$(sdp_of "$TB_AGENTS_IP4" 7810)")e")
+check "answerer's re-offer names the carrier's relay port" test "$(port_in <<<"$rep")" = "$PAH"
+rep=$(ng ab "d7:command6:answer7:call-id$(benstr hold-1)8:from-tag$(benstr B)6:to-tag$(benstr A)3:sdp$(benstr "$(sdp_of "$TB_CARRIER_IP4" 6810)")e")
+check "and its answer names the agent's relay port" test "$(port_in <<<"$rep")" = "$PBH"
+in_carrier "$R" recv "$TB_CARRIER_IP4" 6810 10 4 > "$WORK/hb.out" & RX=$!
+sleep 0.3
+in_agents "$R" send "$TB_AGENTS_IP4" 7810 "$TB_APP_IP4" "$PBH" 10
+wait $RX
+read -r n src _ ok < "$WORK/hb.out"
+check "after the answerer's re-offer, its media from the new port is relayed" test "$n" -eq 10 -a "$ok" = ok
 ng dh "d7:command6:delete7:call-id$(benstr hold-1)e" >/dev/null
 
 # Debian's rtpengine-ng-client drives a whole call the same way.

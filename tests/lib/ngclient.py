@@ -4,14 +4,39 @@
 and prints the reply bytes, or "NO-REPLY" after the timeout.
 usage: ngclient.py ADDR PORT COOKIE PAYLOAD   (ADDR may be IPv6 or unix:/path)
        ngclient.py ADDR PORT --raw BYTES       (whole datagram, no cookie added)
+       ngclient.py --json ADDR PORT COOKIE PAYLOAD
+                                  (the reply's dictionary printed as JSON)
 PAYLOAD/BYTES accept Python escapes (\\x00, \\r, \\n)."""
 import os
 import socket
 import sys
+import json
 import tempfile
 
 
+def bdecode(b, i=0):
+    """One bencode value at b[i:]; returns (value, next index)."""
+    c = b[i:i + 1]
+    if c == b"i":
+        e = b.index(b"e", i)
+        return int(b[i + 1:e]), e + 1
+    if c in (b"l", b"d"):
+        i, items = i + 1, []
+        while b[i:i + 1] != b"e":
+            v, i = bdecode(b, i)
+            items.append(v)
+        if c == b"l":
+            return items, i + 1
+        return dict(zip(items[::2], items[1::2])), i + 1
+    colon = b.index(b":", i)
+    n = int(b[i:colon])
+    return b[colon + 1:colon + 1 + n].decode("latin-1"), colon + 1 + n
+
+
 def main():
+    as_json = sys.argv[1] == "--json"
+    if as_json:
+        del sys.argv[1]
     addr, port = sys.argv[1], int(sys.argv[2])
     if sys.argv[3] == "--raw":
         msg = sys.argv[4].encode().decode("unicode_escape").encode("latin-1")
@@ -29,7 +54,11 @@ def main():
     s.settimeout(2)
     s.sendto(msg, dest)
     try:
-        sys.stdout.write(s.recv(65535).decode("latin-1"))
+        reply = s.recv(65535)
+        if as_json:
+            json.dump(bdecode(reply, reply.index(b" ") + 1)[0], sys.stdout, indent=1)
+        else:
+            sys.stdout.write(reply.decode("latin-1"))
     except socket.timeout:
         sys.stdout.write("NO-REPLY")
 

@@ -153,6 +153,12 @@ test_malformed(void)
 		{ "v=0\r\nc=IN IP4 1.2.3.4\r\nm=audio 5000 RTP/AVP 0\r\na=rtcp:5001 IN IP4 x\r\n",
 		  "line 4: a=rtcp address" },
 		{ "v=0\r\ns=a\rb\r\n", "line 2: NUL or stray CR inside the line" },
+		{ "v=0\r\nc=IN IP4 1.2.3.4\r\nm=audio 5000 RTP/AVP 96\r\na=rtpmap:96 opus\r\n",
+		  "line 4: a=rtpmap must be" },
+		{ "v=0\r\nc=IN IP4 1.2.3.4\r\nm=audio 5000 RTP/AVP 96\r\na=rtpmap:96 opus/x\r\n",
+		  "line 4: a=rtpmap must be" },
+		{ "v=0\r\nc=IN IP4 1.2.3.4\r\nm=audio 5000 RTP/AVP 96\r\na=rtpmap:300 a/8000\r\n",
+		  "line 4: a=rtpmap must be" },
 	};
 	struct sdp s;
 
@@ -161,6 +167,31 @@ test_malformed(void)
 
 		CHECK(rc == -EINVAL, "case %zu must fail", i);
 		CHECK(strstr(err, bad[i].msg) != NULL, "case %zu: '%s' lacks '%s'", i, err, bad[i].msg);
+	}
+}
+
+/* Jitter is measured in the negotiated codec's clock: rtpmap, else RFC 3551. */
+static void
+test_clock(void)
+{
+	static const struct { const char *m; uint32_t hz; } cases[] = {
+		{ "m=audio 5000 RTP/AVP 0 101\r\na=rtpmap:101 telephone-event/8000\r\n", 8000 },
+		{ "m=audio 5000 RTP/AVP 9\r\n", 8000 },            /* G.722: 8000 by RFC 3551 */
+		{ "m=audio 5000 RTP/AVP 111 0\r\na=rtpmap:0 PCMU/8000\r\n"
+		  "a=rtpmap:111 opus/48000/2\r\n", 48000 },
+		{ "m=audio 5000 RTP/AVP 97\r\na=rtpmap:97 L16/16000\r\n", 16000 },
+		{ "m=audio 5000 RTP/AVP 97\r\n", 0 },              /* dynamic, no rtpmap */
+		{ "m=video 5000 RTP/AVP 34\r\n", 90000 },
+	};
+	char buf[512];
+	struct sdp s;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int n = snprintf(buf, sizeof(buf), "v=0\r\nc=IN IP4 1.2.3.4\r\n%s", cases[i].m);
+
+		CHECK(sdp_parse(&s, buf, (size_t)n, err, sizeof(err)) == 0, "case %zu: %s", i, err);
+		CHECK(s.media[0].clock_hz == cases[i].hz, "case %zu: clock %u, want %u", i,
+		      s.media[0].clock_hz, cases[i].hz);
 	}
 }
 
@@ -209,6 +240,7 @@ main(void)
 	test_rewrite_sipp();
 	test_ipv6_two_media();
 	test_malformed();
+	test_clock();
 	test_limits();
 	return CHECK_DONE();
 }
