@@ -766,6 +766,7 @@ ngsrv_handle(const char *msg, size_t len, const void *peer, size_t peer_len,
 		put_kv_int(&b, "sessionsown", n_calls);
 		put_kv_int(&b, "sessionsforeign", 0);
 		put_kv_int(&b, "sessionstotal", n_calls);
+		put_kv_int(&b, "mediaportsinuse", (int64_t)ngsrv_ports_in_use());
 		ben_put_end(&b);
 		ben_put_cstr(&b, "totalstatistics");
 		ben_put_dict(&b);
