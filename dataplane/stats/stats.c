@@ -176,6 +176,7 @@ tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_string(d, "config", dp.cfg->path);
 	rte_tel_data_add_dict_u64(d, "uptime_s",
 				  (rte_get_timer_cycles() - dp.start_tsc) / rte_get_timer_hz());
+	rte_tel_data_add_dict_u64(d, "tsc_hz", rte_get_tsc_hz());
 	rte_tel_data_add_dict_int(d, "ports", (int)dp.n_ports);
 	rte_tel_data_add_dict_int(d, "workers", (int)dp.n_workers);
 	rte_tel_data_add_dict_int(d, "media_port_min", dp.media_min);

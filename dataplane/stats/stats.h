@@ -44,6 +44,7 @@
 	X(calls_timed_out, "calls ended because their media went silent") \
 	X(polls, "rx polls") \
 	X(idle_sleeps, "back-off sleeps of an idle lcore") \
+	X(busy_cycles, "TSC cycles of polls that found work (load: busy / tsc_hz / seconds)") \
 	X(drop_runt, "frame shorter than its headers") \
 	X(drop_other_mac, "unicast frame for another MAC") \
 	X(drop_looped, "frame carrying our own source MAC") \

@@ -154,7 +154,7 @@ dp_worker_main(void *arg)
 	rte_rcu_qsbr_thread_online(flow_qsbr, w->index);
 	while (!dp.quit) {
 		unsigned got = 0;
-		uint64_t now;
+		uint64_t start = rte_rdtsc(), now;
 
 		/* No stream pointer is held across iterations. */
 		rte_rcu_qsbr_quiescent(flow_qsbr, w->index);
@@ -171,6 +171,7 @@ dp_worker_main(void *arg)
 			last_drain = now;
 		}
 		if (got) {
+			dp_stats[lc][DP_STATS_NOPORT].c[DP_C_busy_cycles] += now - start;
 			empty = 0;
 			continue;
 		}

@@ -28,8 +28,12 @@ port_eal_arg(const struct cfg_port *p, unsigned idx, unsigned nq,
 		break;
 	case CFG_PORT_AF_PACKET:
 		snprintf(devname, devlen, "net_af_packet%u", idx);
-		/* qpairs sockets share a fanout group: every one must be polled. */
-		n = snprintf(val, vallen, "%s,iface=%s,qpairs=%u", devname, p->iface, nq);
+		/* qpairs sockets share a fanout group: every one must be polled.
+		 * The kernel ring holds rx_desc/tx_desc frames (even: two 2 KiB
+		 * frames per 4 KiB block); a deep ring rides out a worker that
+		 * a shared core descheduled for a few milliseconds. */
+		n = snprintf(val, vallen, "%s,iface=%s,qpairs=%u,framecnt=%u", devname, p->iface,
+			     nq, (RTE_MAX(p->rx_desc, p->tx_desc) + 1) & ~1u);
 		break;
 	case CFG_PORT_AF_XDP:
 		snprintf(devname, devlen, "net_af_xdp%u", idx);
