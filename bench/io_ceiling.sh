@@ -13,10 +13,11 @@
 # pass/fail: the machine is shared and noisy, so each figure is the median
 # of per-second samples after a warm-up.
 #
-# usage: bench/io_ceiling.sh [SECONDS] [ring|memif|all]
+# usage: [PKT=BYTES] bench/io_ceiling.sh [SECONDS] [ring|memif|all]   (PKT default 64)
 set -u
 secs=${1:-20}
 which=${2:-all}
+PKT=${PKT:-64}   # frame size (testpmd --txpkts)
 command -v dpdk-testpmd >/dev/null || { echo "dpdk-testpmd missing: bash .ci/install" >&2; exit 1; }
 work=$(mktemp -d /tmp/cpbench.XXXXXX)
 trap 'kill $(jobs -p) 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
@@ -49,13 +50,13 @@ ring() {
     local log=$work/ring.log pid
     pid=$(run_testpmd "$log" -l 0-1 --main-lcore 0 --no-huge --no-pci -m 1024 \
         --file-prefix "cpb$$r" --vdev=net_ring0 --vdev=net_ring1 --log-level=3 -- \
-        --forward-mode=io --nb-cores=1 --burst=32 --txpkts=64 --tx-first \
+        --forward-mode=io --nb-cores=1 --burst=32 --txpkts=$PKT --tx-first \
         --stats-period 1 --rxd=1024 --txd=1024 --total-num-mbufs=32768)
     sleep $((secs + 3))
     kill -INT "$pid"; wait "$pid" 2>/dev/null
     read -r pps n < <(median_pps "$log")
-    printf 'ring : %6.2f Mpps  (testpmd io fwd, 1 forwarding core, 2x net_ring, 64 B, burst 32; median of %s 1-s samples)\n' \
-        "$(python3 -c "import sys; print(int(sys.argv[1])/1e6)" "$pps")" "$n"
+    printf 'ring : %6.2f Mpps  (testpmd io fwd, 1 forwarding core, 2x net_ring, %s B, burst 32; median of %s 1-s samples)\n' \
+        "$(python3 -c "import sys; print(int(sys.argv[1])/1e6)" "$pps")" "$PKT" "$n"
     echo "$pps" > "$work/ring.pps"
 }
 
@@ -76,7 +77,7 @@ memif_once() {
     # first burst goes out only once the memif link is up.
     s=$(run_testpmd "$work/memif-s.log" -l 0-1 --main-lcore 1 --no-huge --no-pci -m 1024 \
         --file-prefix "cpb$$s" --vdev="net_memif0,role=server,socket=$sock,socket-abstract=no" \
-        --log-level=3 -- --forward-mode=io --nb-cores=1 --burst=32 --txpkts=64 \
+        --log-level=3 -- --forward-mode=io --nb-cores=1 --burst=32 --txpkts=$PKT \
         --stats-period 1 --no-lsc-interrupt --total-num-mbufs=32768)
     sleep 2
     {
@@ -88,13 +89,13 @@ memif_once() {
         echo "stop"; echo "quit"
     } | dpdk-testpmd -l 0-1 --main-lcore 0 --no-huge --no-pci -m 1024 --file-prefix "cpb$$c" \
         --vdev="net_memif0,role=client,socket=$sock,socket-abstract=no" --log-level=3 -- \
-        -i --forward-mode=io --nb-cores=1 --burst=32 --txpkts=64 --total-num-mbufs=32768 \
+        -i --forward-mode=io --nb-cores=1 --burst=32 --txpkts=$PKT --total-num-mbufs=32768 \
         >"$work/memif-c.log" 2>&1
     kill -INT "$s"; wait "$s" 2>/dev/null
     read -r pps n < <(median_pps "$work/memif-c.log")
     [ "$pps" -gt 0 ] || return 1
-    printf 'memif: %6.2f Mpps  (testpmd io fwd, 1 forwarding core per side, net_memif pair, 64 B; median of %s 1-s samples)\n' \
-        "$(python3 -c "import sys; print(int(sys.argv[1])/1e6)" "$pps")" "$n"
+    printf 'memif: %6.2f Mpps  (testpmd io fwd, 1 forwarding core per side, net_memif pair, %s B; median of %s 1-s samples)\n' \
+        "$(python3 -c "import sys; print(int(sys.argv[1])/1e6)" "$pps")" "$PKT" "$n"
 }
 
 echo "callplane I/O ceiling on $(nproc) cores, $(uname -r), $(date -u +%FT%TZ)"

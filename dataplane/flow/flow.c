@@ -100,11 +100,11 @@ void
 flow_set_clock(uint32_t idx, uint32_t clock_hz)
 {
 	struct flow_stream *f = &flow_streams[idx];
-	uint64_t per;
+	uint64_t mul;
 
 	if (clock_hz == 0)
 		clock_hz = 8000;
-	per = rte_get_tsc_hz() / clock_hz;
-	__atomic_store_n(&f->tsc_per_tick, per ? per : 1, __ATOMIC_RELAXED);
+	mul = (uint64_t)(((unsigned __int128)clock_hz << 40) / rte_get_tsc_hz());
+	__atomic_store_n(&f->tick_mul, mul, __ATOMIC_RELAXED);
 	__atomic_store_n(&f->clock_hz, clock_hz, __ATOMIC_RELAXED);
 }

@@ -38,7 +38,7 @@ struct flow_stream {
 	uint8_t strict;          /* accept only the SDP address (no latching) */
 	uint32_t out;            /* stream index we transmit from */
 	uint32_t clock_hz;       /* RTP clock of the negotiated codec */
-	uint64_t tsc_per_tick;   /* TSC cycles per RTP clock tick (jitter) */
+	uint64_t tick_mul;       /* RTP clock ticks per TSC cycle, << 40 (jitter) */
 	/* Latching (NAT): before the first packet is accepted, a source
 	 * that is not the SDP one is adopted only after FLOW_LATCH_RUN
 	 * consecutive packets from it with one SSRC, within the first

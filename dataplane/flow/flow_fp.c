@@ -17,6 +17,28 @@
 
 extern uint32_t *flow_map;
 
+static inline uint16_t
+fold(uint32_t x)
+{
+	x = (x >> 16) + (x & 0xffff);
+	return (uint16_t)((x >> 16) + (x & 0xffff));
+}
+
+/*
+ * The UDP checksum after the addresses and ports changed, from the old one
+ * (RFC 1624: HC' = ~(~HC + ~m + m')); the payload is untouched, so it is
+ * never summed again. The pseudo-header's length and protocol add the
+ * same in IPv4 and IPv6, so the rule holds when bridging families too.
+ */
+static inline uint16_t
+cksum_adjust(uint16_t old, uint32_t old_sum, uint32_t new_sum)
+{
+	uint16_t c = (uint16_t)~fold((uint32_t)(uint16_t)~old + (uint16_t)~fold(old_sum) +
+				      fold(new_sum));
+
+	return c == 0 ? 0xffff : c;
+}
+
 /* Writes Ethernet + IP headers for @o in front of the UDP header at @udp
  * (which stays where it is), growing or shrinking the headroom as the
  * family needs. Returns the new IP header length, or 0 if no room. */
@@ -129,6 +151,7 @@ flow_forward(unsigned lc, uint16_t pidx, struct rte_mbuf *m, enum dp_counter *wh
 	uint16_t udp_len;
 	bool src_ok, v6 = false;
 	const void *src_ip;
+	uint32_t old_sum;
 
 	(void)lc;
 	/* The classifier checked the IP header and that it holds a UDP header. */
@@ -143,6 +166,7 @@ flow_forward(unsigned lc, uint16_t pidx, struct rte_mbuf *m, enum dp_counter *wh
 		s = idx ? &flow_streams[idx - 1] : NULL;
 		src_ok = s && !s->v6 && ip->src_addr == s->peer_ip;
 		src_ip = &ip->src_addr;
+		old_sum = rte_raw_cksum(&ip->src_addr, 8);   /* source, destination */
 	} else {
 		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(eth + 1);
 
@@ -153,6 +177,7 @@ flow_forward(unsigned lc, uint16_t pidx, struct rte_mbuf *m, enum dp_counter *wh
 		s = idx ? &flow_streams[idx - 1] : NULL;
 		src_ok = s && s->v6 && memcmp(ip6->src_addr, s->peer_ip6, 16) == 0;
 		src_ip = ip6->src_addr;
+		old_sum = rte_raw_cksum(ip6->src_addr, 32);
 		v6 = true;
 	}
 	if (s == NULL) {
@@ -185,8 +210,8 @@ flow_forward(unsigned lc, uint16_t pidx, struct rte_mbuf *m, enum dp_counter *wh
 			uint16_t seq = (uint16_t)(rtp[2] << 8 | rtp[3]);
 			uint32_t ts = (uint32_t)rtp[4] << 24 | (uint32_t)rtp[5] << 16 |
 				      (uint32_t)rtp[6] << 8 | rtp[7];
-			/* arrival in the codec's RTP clock units */
-			uint32_t arr = (uint32_t)(s->last_tsc / s->tsc_per_tick);
+			/* arrival in the codec's RTP clock units (multiply, no divide) */
+			uint32_t arr = (uint32_t)(((unsigned __int128)s->last_tsc * s->tick_mul) >> 40);
 
 			rtpstat_update(&s->rs, seq, ts, arr);
 		}
@@ -204,16 +229,30 @@ flow_forward(unsigned lc, uint16_t pidx, struct rte_mbuf *m, enum dp_counter *wh
 		*why = DP_C_drop_tx_full;
 		return -1;
 	}
-	udp->src_port = o->local_port;
-	udp->dst_port = o->peer_port;
-	udp->dgram_cksum = 0;
-	if (o->v6)
-		udp->dgram_cksum = rte_ipv6_udptcp_cksum(
-			(const struct rte_ipv6_hdr *)(rte_pktmbuf_mtod(m, uint8_t *) +
-						      sizeof(struct rte_ether_hdr)), udp);
-	else
-		udp->dgram_cksum = rte_ipv4_udptcp_cksum(
-			(const struct rte_ipv4_hdr *)(rte_pktmbuf_mtod(m, uint8_t *) +
-						      sizeof(struct rte_ether_hdr)), udp);
+	old_sum += rte_raw_cksum(udp, 4);                   /* the ports */
+	{
+		uint16_t old_ck = udp->dgram_cksum;
+		const uint8_t *l3 = rte_pktmbuf_mtod(m, uint8_t *) + sizeof(struct rte_ether_hdr);
+		uint32_t new_sum;
+
+		udp->src_port = o->local_port;
+		udp->dst_port = o->peer_port;
+		if (o->v6) {
+			new_sum = rte_raw_cksum(((const struct rte_ipv6_hdr *)l3)->src_addr, 32);
+			new_sum += rte_raw_cksum(udp, 4);
+			/* IPv4 may omit the checksum; IPv6 must carry one */
+			if (old_ck == 0) {
+				udp->dgram_cksum = 0;
+				udp->dgram_cksum = rte_ipv6_udptcp_cksum(
+					(const struct rte_ipv6_hdr *)l3, udp);
+			} else {
+				udp->dgram_cksum = cksum_adjust(old_ck, old_sum, new_sum);
+			}
+		} else if (old_ck != 0) {
+			new_sum = rte_raw_cksum(&((const struct rte_ipv4_hdr *)l3)->src_addr, 8);
+			new_sum += rte_raw_cksum(udp, 4);
+			udp->dgram_cksum = cksum_adjust(old_ck, old_sum, new_sum);
+		}
+	}
 	return o->port_idx;
 }

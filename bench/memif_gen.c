@@ -1,0 +1,354 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * DPDK RTP generator for the relay over net_memif (bench/relay_memif.sh).
+ * Attaches to callplane-dp's memif port as the client, answers the
+ * dataplane's ARP for the two peer hosts it plays (A and B, same MAC), sets
+ * up K calls over NG (UDP), then sends 172-byte RTP for every call both
+ * ways as fast as the link takes it and counts what the relay sends back.
+ * Prints one line per second and a final key=value line: the relayed
+ * packets/s received (median of the per-second samples after warm-up).
+ *
+ *   memif_gen [EAL args] -- --ng IP:PORT --relay IP --a IP --b IP
+ *             --calls K --secs S
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <rte_arp.h>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_udp.h>
+
+#define BURST 32
+#define FRAME (14 + 20 + 8 + 172)
+
+static volatile int quit;
+static uint32_t ip_a, ip_b, ip_relay;   /* network order */
+static struct rte_ether_addr mac_me, mac_relay;
+static int have_relay_mac;
+
+static void
+on_signal(int s)
+{
+	(void)s;
+	quit = 1;
+}
+
+static unsigned
+ng_req(int fd, const struct sockaddr_in *ng, const char *cmd, unsigned call, uint32_t ip,
+       unsigned port)
+{
+	char sdp[256], msg[1024], rep[8192], ips[INET_ADDRSTRLEN], cid[40];
+	int n, sl, cl;
+	const char *m;
+
+	inet_ntop(AF_INET, &ip, ips, sizeof(ips));
+	sl = snprintf(sdp, sizeof(sdp), "v=0\r\nc=IN IP4 %s\r\nm=audio %u RTP/AVP 0\r\n", ips, port);
+	cl = snprintf(cid, sizeof(cid), "mg-%d-%u", (int)getpid(), call);
+	n = snprintf(msg, sizeof(msg),
+		     "%s%d-%u d7:command%zu:%s7:call-id%d:%s8:from-tag1:A%s3:sdp%d:%se", cmd,
+		     (int)getpid(), call, strlen(cmd), cmd, cl, cid,
+		     strcmp(cmd, "answer") == 0 ? "6:to-tag1:B" : "", sl, sdp);
+	if (sendto(fd, msg, (size_t)n, 0, (const struct sockaddr *)ng, sizeof(*ng)) < 0 ||
+	    (n = (int)recv(fd, rep, sizeof(rep) - 1, 0)) <= 0) {
+		fprintf(stderr, "memif_gen: NG %s: %s\n", cmd, strerror(errno));
+		exit(1);
+	}
+	rep[n] = '\0';
+	m = strstr(rep, "m=audio ");
+	if (m == NULL) {
+		fprintf(stderr, "memif_gen: NG %s for call %u: %s\n", cmd, call, rep);
+		exit(1);
+	}
+	return (unsigned)atoi(m + 8);
+}
+
+/* ARP requests for A or B get our MAC; the relay's own MAC is learnt. */
+static int
+handle_arp(uint16_t port, struct rte_mbuf *m)
+{
+	struct rte_ether_hdr *e = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_arp_hdr *a = (struct rte_arp_hdr *)(e + 1);
+	uint32_t tip;
+
+	if (e->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP) ||
+	    rte_pktmbuf_data_len(m) < sizeof(*e) + sizeof(*a))
+		return 0;
+	if (a->arp_data.arp_sip == ip_relay) {
+		mac_relay = a->arp_data.arp_sha;
+		have_relay_mac = 1;
+	}
+	tip = a->arp_data.arp_tip;
+	if (a->arp_opcode != rte_cpu_to_be_16(RTE_ARP_OP_REQUEST) || (tip != ip_a && tip != ip_b)) {
+		rte_pktmbuf_free(m);
+		return 1;
+	}
+	a->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REPLY);
+	a->arp_data.arp_tha = a->arp_data.arp_sha;
+	a->arp_data.arp_tip = a->arp_data.arp_sip;
+	a->arp_data.arp_sha = mac_me;
+	a->arp_data.arp_sip = tip;
+	e->dst_addr = e->src_addr;
+	e->src_addr = mac_me;
+	if (rte_eth_tx_burst(port, 0, &m, 1) == 0)
+		rte_pktmbuf_free(m);
+	return 1;
+}
+
+static struct rte_mbuf *
+make_frame(struct rte_mempool *mp, uint32_t src, uint16_t sport, uint16_t dport, uint32_t ssrc)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+	uint8_t *p;
+	struct rte_ether_hdr *e;
+	struct rte_ipv4_hdr *ip;
+	struct rte_udp_hdr *u;
+
+	if (m == NULL)
+		return NULL;
+	p = (uint8_t *)rte_pktmbuf_append(m, FRAME);
+	if (p == NULL) {
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	memset(p, 0, FRAME);
+	e = (struct rte_ether_hdr *)p;
+	ip = (struct rte_ipv4_hdr *)(e + 1);
+	u = (struct rte_udp_hdr *)(ip + 1);
+	e->dst_addr = mac_relay;
+	e->src_addr = mac_me;
+	e->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	ip->version_ihl = 0x45;
+	ip->total_length = rte_cpu_to_be_16(FRAME - 14);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_UDP;
+	ip->src_addr = src;
+	ip->dst_addr = ip_relay;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	u->src_port = rte_cpu_to_be_16(sport);
+	u->dst_port = rte_cpu_to_be_16(dport);
+	u->dgram_len = rte_cpu_to_be_16(8 + 172);
+	p = (uint8_t *)(u + 1);
+	p[0] = 0x80;
+	p[8] = (uint8_t)(ssrc >> 24);
+	p[9] = (uint8_t)(ssrc >> 16);
+	p[10] = (uint8_t)(ssrc >> 8);
+	p[11] = (uint8_t)ssrc;
+	u->dgram_cksum = rte_ipv4_udptcp_cksum(ip, u);
+	return m;
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct sockaddr_in ng = { .sin_family = AF_INET };
+	unsigned calls = 100, secs = 10, warm = 3, n_frames;
+	struct rte_eth_conf conf = { 0 };
+	struct rte_mempool *mp;
+	struct rte_mbuf **frames, *rx[BURST], *tx[BURST];
+	uint64_t *samples, rx_total = 0, tx_total = 0, hz, t_next;
+	unsigned n_samples = 0, cursor = 0;
+	int ret, fd;
+	uint16_t port = 0;
+
+	ret = rte_eal_init(argc, argv);
+	if (ret < 0) {
+		fprintf(stderr, "memif_gen: EAL init failed\n");
+		return 1;
+	}
+	argc -= ret;
+	argv += ret;
+	for (int i = 1; i + 1 < argc; i += 2) {
+		const char *o = argv[i], *v = argv[i + 1];
+
+		if (strcmp(o, "--ng") == 0) {
+			char buf[64], *c;
+
+			snprintf(buf, sizeof(buf), "%s", v);
+			c = strrchr(buf, ':');
+			if (c == NULL)
+				return 2;
+			*c = '\0';
+			inet_pton(AF_INET, buf, &ng.sin_addr);
+			ng.sin_port = htons((uint16_t)atoi(c + 1));
+		} else if (strcmp(o, "--relay") == 0) {
+			inet_pton(AF_INET, v, &ip_relay);
+		} else if (strcmp(o, "--a") == 0) {
+			inet_pton(AF_INET, v, &ip_a);
+		} else if (strcmp(o, "--b") == 0) {
+			inet_pton(AF_INET, v, &ip_b);
+		} else if (strcmp(o, "--calls") == 0) {
+			calls = (unsigned)atoi(v);
+		} else if (strcmp(o, "--secs") == 0) {
+			secs = (unsigned)atoi(v);
+		} else {
+			fprintf(stderr, "memif_gen: unknown option %s\n", o);
+			return 2;
+		}
+	}
+	if (calls == 0 || calls > 4000 || !ip_a || !ip_b || !ip_relay || !ng.sin_port) {
+		fprintf(stderr, "usage: memif_gen [EAL] -- --ng IP:PORT --relay IP --a IP --b IP "
+				"--calls K --secs S\n");
+		return 2;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	mp = rte_pktmbuf_pool_create("gen", 16383, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	if (mp == NULL || rte_eth_dev_count_avail() < 1 ||
+	    rte_eth_dev_configure(port, 1, 1, &conf) < 0 ||
+	    rte_eth_rx_queue_setup(port, 0, 1024, 0, NULL, mp) < 0 ||
+	    rte_eth_tx_queue_setup(port, 0, 1024, 0, NULL) < 0 || rte_eth_dev_start(port) < 0) {
+		fprintf(stderr, "memif_gen: port setup failed\n");
+		return 1;
+	}
+	rte_eth_macaddr_get(port, &mac_me);
+	for (int i = 0; i < 100; i++) {   /* the memif link comes up asynchronously */
+		struct rte_eth_link l;
+
+		rte_eth_link_get_nowait(port, &l);
+		if (l.link_status)
+			break;
+		usleep(100000);
+	}
+	/* NG over the kernel; ARP answered on the port while calls are set up. */
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	{
+		struct timeval tv = { 2, 0 };
+
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	}
+	n_frames = 2 * calls;
+	frames = calloc(n_frames, sizeof(*frames));
+	samples = calloc(secs + warm + 2, sizeof(*samples));
+	{
+		unsigned *pa = calloc(calls, sizeof(*pa)), *pb = calloc(calls, sizeof(*pb));
+
+		for (unsigned i = 0; i < calls; i++) {
+			pb[i] = ng_req(fd, &ng, "offer", i, ip_a, 20000 + 2 * i);
+			pa[i] = ng_req(fd, &ng, "answer", i, ip_b, 20000 + 2 * i);
+		}
+		/* The relay resolves A and B and learns nothing about us until it
+		 * needs to: poke it with one packet per host, answer its ARP. */
+		for (uint64_t end = rte_get_timer_cycles() + 3 * rte_get_timer_hz();
+		     rte_get_timer_cycles() < end && !quit;) {
+			uint16_t n = rte_eth_rx_burst(port, 0, rx, BURST);
+
+			for (uint16_t k = 0; k < n; k++)
+				if (!handle_arp(port, rx[k]))
+					rte_pktmbuf_free(rx[k]);
+			if (!have_relay_mac) {
+				/* ask for the relay's MAC */
+				struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+				struct rte_ether_hdr *e;
+				struct rte_arp_hdr *a;
+
+				if (m == NULL)
+					continue;
+				e = (struct rte_ether_hdr *)rte_pktmbuf_append(m, sizeof(*e) + sizeof(*a));
+				if (e == NULL) {
+					rte_pktmbuf_free(m);
+					continue;
+				}
+				a = (struct rte_arp_hdr *)(e + 1);
+				memset(&e->dst_addr, 0xff, 6);
+				e->src_addr = mac_me;
+				e->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
+				a->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
+				a->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+				a->arp_hlen = 6;
+				a->arp_plen = 4;
+				a->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
+				a->arp_data.arp_sha = mac_me;
+				a->arp_data.arp_sip = ip_a;
+				memset(&a->arp_data.arp_tha, 0, 6);
+				a->arp_data.arp_tip = ip_relay;
+				if (rte_eth_tx_burst(port, 0, &m, 1) == 0)
+					rte_pktmbuf_free(m);
+				usleep(100000);
+			}
+		}
+		if (!have_relay_mac) {
+			fprintf(stderr, "memif_gen: the relay never answered ARP\n");
+			return 1;
+		}
+		for (unsigned i = 0; i < calls; i++) {
+			frames[2 * i] = make_frame(mp, ip_a, (uint16_t)(20000 + 2 * i), (uint16_t)pa[i], 2 * i);
+			frames[2 * i + 1] = make_frame(mp, ip_b, (uint16_t)(20000 + 2 * i), (uint16_t)pb[i],
+						       2 * i + 1);
+			if (!frames[2 * i] || !frames[2 * i + 1]) {
+				fprintf(stderr, "memif_gen: out of mbufs\n");
+				return 1;
+			}
+		}
+		free(pa);
+		free(pb);
+	}
+	/* Blast: each burst sends the next BURST frames of the call set (the
+	 * PMD copies them into the ring, so one mbuf serves every send). */
+	hz = rte_get_timer_hz();
+	t_next = rte_get_timer_cycles() + hz;
+	{
+		uint64_t last_rx = 0;
+		unsigned sec = 0;
+
+		while (!quit && sec < secs + warm) {
+			uint16_t n, sent;
+
+			for (unsigned k = 0; k < BURST; k++) {
+				tx[k] = frames[cursor];
+				rte_mbuf_refcnt_update(tx[k], 1);
+				cursor = cursor + 1 == n_frames ? 0 : cursor + 1;
+			}
+			sent = rte_eth_tx_burst(port, 0, tx, BURST);
+			tx_total += sent;
+			for (unsigned k = sent; k < BURST; k++)
+				rte_mbuf_refcnt_update(tx[k], -1);
+			n = rte_eth_rx_burst(port, 0, rx, BURST);
+			for (uint16_t k = 0; k < n; k++) {
+				struct rte_ether_hdr *e = rte_pktmbuf_mtod(rx[k], struct rte_ether_hdr *);
+
+				if (e->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP)) {
+					handle_arp(port, rx[k]);
+					continue;
+				}
+				rx_total++;
+				rte_pktmbuf_free(rx[k]);
+			}
+			if (rte_get_timer_cycles() >= t_next) {
+				t_next += hz;
+				samples[sec] = rx_total - last_rx;
+				last_rx = rx_total;
+				printf("second %u: %" PRIu64 " relayed frames received\n", sec, samples[sec]);
+				fflush(stdout);
+				sec++;
+				if (sec > warm)
+					n_samples++;
+			}
+		}
+		qsort(samples + warm, n_samples, sizeof(*samples), cmp_u64);
+		printf("calls=%u secs=%u tx=%" PRIu64 " rx=%" PRIu64 " median_pps=%" PRIu64 "\n", calls,
+		       n_samples, tx_total, rx_total, n_samples ? samples[warm + n_samples / 2] : 0);
+	}
+	rte_eth_dev_stop(port);
+	rte_eal_cleanup();
+	return 0;
+}

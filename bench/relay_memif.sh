@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# The relay's packet rate per worker core on net_memif, against the
+# testpmd ceiling measured in the same run with the same frame size.
+#   ceiling: bench/io_ceiling.sh memif at PKT=214 (a 172-byte RTP packet in
+#            UDP/IPv4/Ethernet) and 64: testpmd io forwarding, 1 core per side
+#   relay:   callplane-dp (config/bench-memif.yaml: one worker lcore) as the
+#            memif server; bench/memif_gen.c as the client plays both
+#            peers of K calls set up over NG and sends RTP both ways as fast
+#            as the link takes it; the relayed frames it gets back per
+#            second (median after warm-up) are the relay's rate
+# Reported: Mpps relayed, the worker's busy share (busy_cycles), and the
+# ratio to the ceiling (goal: at least 70% per worker core).
+#
+# usage: bench/relay_memif.sh [SECONDS] [CALLS...]   (default 10; 100 1000 2000)
+# (the bench config's 10,000 media ports hold at most 2,500 calls)
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+SRC=$(cd "$HERE/.." && pwd)
+BUILD=${BUILD:-$SRC/build}
+SECS=${1:-10}; shift || true
+LOADS=(${@:-100 1000 2000})
+W=$(mktemp -d /tmp/cpmemif.XXXXXX)
+DP=""
+trap '[ -n "$DP" ] && kill "$DP" 2>/dev/null; wait 2>/dev/null; rm -rf "$W"' EXIT
+TEL="$SRC/tests/lib/dptel.py"
+
+# testpmd's memif figure moves with how many packets its first bursts left
+# circulating; the ceiling taken is the higher of the 64 B and 214 B runs.
+ceil=0
+for size in 214 64; do
+    c=$(PKT=$size bash "$HERE/io_ceiling.sh" "$SECS" memif | tee /dev/stderr | sed -n 's/^memif: *\([0-9.]*\) Mpps.*/\1/p')
+    ceil=$(python3 -c "print(max($ceil, ${c:-0}))")
+done
+[ "$ceil" != 0 ] || { echo "relay_memif: no ceiling figure" >&2; exit 1; }
+
+for k in "${LOADS[@]}"; do
+    sed "s|/run/callplane-bench.memif|$W/m.sock|" "$SRC/config/bench-memif.yaml" > "$W/c.yaml"
+    rm -f "$W/m.sock"
+    "$BUILD/callplane-dp" -c "$W/c.yaml" --file-prefix "cpbm$$" > "$W/dp.log" 2>&1 &
+    DP=$!
+    for _ in $(seq 50); do grep -q ': ready' "$W/dp.log" && break; sleep 0.2; done
+    out=$("$BUILD/bench/memif_gen" -l 0 --no-huge --no-pci -m 512 --file-prefix "cpgm$$" \
+        --vdev="net_memif0,role=client,socket=$W/m.sock,id=0,socket-abstract=no" --log-level=3 -- \
+        --ng 127.0.0.1:2299 --relay 198.19.0.1 --a 198.19.0.10 --b 198.19.0.20 \
+        --calls "$k" --secs "$SECS" | tail -1)
+    hz=$("$TEL" --prefix "cpbm$$" --get /callplane/info tsc_hz)
+    up=$("$TEL" --prefix "cpbm$$" --get /callplane/info uptime_s)
+    busy=$("$TEL" --prefix "cpbm$$" --get /callplane/lcores 1.busy_cycles)
+    drops=$("$TEL" --prefix "cpbm$$" /callplane/stats | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(" ".join(f"{k}={v}" for k, v in d.items() if k.startswith("drop_") and v))')
+    kill "$DP"; wait "$DP" 2>/dev/null; DP=""
+    python3 - "$k" "$out" "$ceil" "$hz" "$up" "$busy" "$drops" <<'PY'
+import re, sys
+k, out, ceil, hz, up, busy, drops = sys.argv[1:]
+kv = dict(re.findall(r"(\w+)=(\S+)", out))
+pps = int(kv.get("median_pps", 0))
+share = int(busy) / int(hz) / max(1, int(up))
+print(f"relay: {k:>5} calls  {pps / 1e6:6.2f} Mpps relayed on 1 worker core "
+      f"({100 * pps / 1e6 / float(ceil):5.1f}% of the {ceil} Mpps ceiling); "
+      f"worker busy {100 * share:.0f}% of its uptime; {drops or 'no drops'}")
+PY
+done
