@@ -29,7 +29,9 @@ TEL="$SRC/tests/lib/dptel.py"
 # circulating; the ceiling taken is the higher of the 64 B and 214 B runs.
 ceil=0
 for size in 214 64; do
-    c=$(PKT=$size bash "$HERE/io_ceiling.sh" "$SECS" memif | tee /dev/stderr | sed -n 's/^memif: *\([0-9.]*\) Mpps.*/\1/p')
+    line=$(PKT=$size bash "$HERE/io_ceiling.sh" "$SECS" memif | grep '^memif:')
+    echo "ceiling $line"
+    c=$(sed -n 's/^memif: *\([0-9.]*\) Mpps.*/\1/p' <<<"$line")
     ceil=$(python3 -c "print(max($ceil, ${c:-0}))")
 done
 [ "$ceil" != 0 ] || { echo "relay_memif: no ceiling figure" >&2; exit 1; }
