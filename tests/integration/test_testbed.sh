@@ -21,7 +21,7 @@ done
 # A run killed with SIGKILL leaves its namespaces; the next run reaps them.
 bash -c ". '$SRC/tests/testbed.sh'; tb_up >/dev/null 2>&1; echo \$TB_ID > /tmp/tbk.$$; kill -9 \$\$" 2>/dev/null
 dead=$(cat /tmp/tbk.$$); rm -f /tmp/tbk.$$
-check "killed run left its namespaces behind" "[ \$(ours '$dead') -eq 4 ]"
+check "killed run left its namespaces behind (5: app, carrier, agents, rogue, switch)" "[ \$(ours '$dead') -eq 5 ]"
 bash -c ". '$SRC/tests/testbed.sh'; tb_up >/dev/null 2>&1"
 check "next run reaped them" "[ \$(ours '$dead') -eq 0 ]"
 

@@ -102,7 +102,7 @@ test_values(const char *testbed)
 	CHECK(c->dp.eal.no_huge, "no_huge");
 	CHECK(c->dp.ports[0].kind == CFG_PORT_AF_PACKET, "kind");
 	CHECK(strcmp(c->dp.ports[0].iface, "eth0") == 0, "iface");
-	CHECK(c->dp.ports[0].rx_desc == 1024, "rx_desc default %u", c->dp.ports[0].rx_desc);
+	CHECK(c->dp.ports[0].rx_desc == 4096, "rx_desc %u", c->dp.ports[0].rx_desc);
 	CHECK(c->dp.ports[0].mtu == 1500, "mtu default");
 	inet_pton(AF_INET, "198.18.0.1", &a);
 	CHECK(c->dp.interfaces[0].ipv4.addr == a.s_addr && c->dp.interfaces[0].ipv4.plen == 24,
