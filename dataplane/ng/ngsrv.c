@@ -730,9 +730,23 @@ ngsrv_handle(const char *msg, size_t len, const void *peer, size_t peer_len,
 		break;
 	case NG_CMD_OFFER:
 	case NG_CMD_ANSWER: {
+		const struct ben_node *cidn = ben_dict_str(&doc, &nodes[0], "call-id");
+		bool fresh = cmd == NG_CMD_OFFER && (cidn == NULL || find_call(cidn) == NULL);
 		const char *e = cmd == NG_CMD_OFFER ? do_offer(&b, &doc, ck, ckl) :
 						      do_answer(&b, &doc, ck, ckl);
 
+		/* An offer that failed after its call was made (the rewritten
+		 * SDP does not fit, the reply is too large) must not leave a
+		 * call the client never learnt of, holding ports until timeout. */
+		if (fresh && cidn != NULL && e != LOAD_LIMIT) {
+			if (e == NULL) {
+				ben_put_end(&b);
+				if (b.overflow)
+					e = "Reply too large: the call was not created";
+			}
+			if (e != NULL && find_call(cidn) != NULL)
+				call_free(find_call(cidn));
+		}
 		if (e == LOAD_LIMIT) {
 			b.len = 0;
 			b.overflow = false;
@@ -749,7 +763,7 @@ ngsrv_handle(const char *msg, size_t len, const void *peer, size_t peer_len,
 			b.overflow = false;
 			ng_reply_error(&b, ck, ckl, e);
 			NCOUNT(ng_errors);
-		} else {
+		} else if (!(fresh && cidn != NULL)) {
 			ben_put_end(&b);
 		}
 		break;

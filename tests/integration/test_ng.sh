@@ -104,6 +104,24 @@ check "and it is the only call" test "$(ng ll 'd7:command4:liste')" = "ll d6:res
 check "the refused offers allocated nothing" grep -q "^lo d6:result2:ok" <<<"$live_offer"
 ng ld "d7:command6:delete7:call-id7:live-nge" >/dev/null
 
+# An offer whose rewritten SDP would not fit in a reply datagram: the
+# client gets a clear error and no call is left holding ports.
+big=$(in_app python3 - 127.0.0.1 <<'PY'
+import socket, sys
+sdp = "v=0\r\nc=IN IP4 198.18.0.10\r\n" + "".join(f"m=audio {6000 + 2 * i} RTP/AVP 0\r\n" for i in range(16))
+while len(sdp) < 65300 - 140:
+    sdp += "a=x-filler:" + "f" * 120 + "\r\n"
+msg = b"big1 d7:command5:offer7:call-id6:big-178:from-tag1:A3:sdp%d:%se" % (len(sdp), sdp.encode())
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(3)
+s.sendto(msg, (sys.argv[1], 2223))
+print(s.recv(65535).decode("latin-1")[:200])
+PY
+)
+echo "# big offer reply: ${big:0:160}"
+check "an offer whose reply would be too large gets a clear error" grep -qE "Reply too large|SDP too large to rewrite" <<<"$big"
+check "and leaves no call behind" test "$(ng lbig 'd7:command4:liste')" = "lbig d6:result2:ok5:callslee"
+
 m0=$(stat ng_malformed)
 check "no cookie: no reply" test "$(ng --raw 'd7:command4:pinge')" = "NO-REPLY"
 check "cookie with control byte: no reply" test "$(ng --raw 'a\x01b d7:command4:pinge')" = "NO-REPLY"
