@@ -171,6 +171,8 @@ static void root_check(struct cfg_ctx *, yaml_node_t *, const char *, void *);
 static const struct cfg_field root_fields[] = {
 	{ .key = "dataplane", .type = CFG_T_MAP, .flags = CFG_F_REQUIRED,
 	  .off = offsetof(struct cfg, dp), .sub = dp_fields },
+	{ .key = "control", .type = CFG_T_MAP, .off = offsetof(struct cfg, cp),
+	  .sub = cfg_control_fields },
 	END,
 };
 
@@ -512,6 +514,8 @@ root_check(struct cfg_ctx *ctx, yaml_node_t *top, const char *path, void *obj)
 
 	(void)path;
 	dp->has_ng = cfg_node_at(ctx, "dataplane.ng") != NULL;
+	c->has_cp = cfg_node_at(ctx, "control") != NULL;
+	cfg_control_check(ctx, c);
 	(void)top;
 
 	for (uint32_t i = 0; i < dp->n_ports; i++) {
@@ -609,6 +613,8 @@ cfg_free(struct cfg *cfg)
 {
 	if (cfg == NULL)
 		return;
+	for (uint32_t i = 0; i < cfg->cp.n_trunks; i++)
+		free(cfg->cp.trunks[i].nets);
 	cfg_schema_free(root_fields, cfg);
 	free(cfg->path);
 	free(cfg);

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "schema.h"
+#include "cfg_control.h"
 
 enum cfg_port_kind {
 	CFG_PORT_PCI,
@@ -141,6 +142,8 @@ struct cfg_dataplane {
 struct cfg {
 	char *path;
 	struct cfg_dataplane dp;
+	struct cfg_control cp;  /* section `control`, for callplane-cp */
+	bool has_cp;
 };
 
 extern const char *const cfg_port_kind_names[];

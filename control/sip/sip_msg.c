@@ -157,6 +157,14 @@ parse_length(struct sip_str v, uint32_t *out)
 int
 sip_parse(struct sip_msg *m, const char *buf, size_t len, bool stream, char *err, size_t errlen)
 {
+	return sip_parse_ex(m, buf, len, stream ? SIP_PARSE_STREAM : 0, err, errlen);
+}
+
+int
+sip_parse_ex(struct sip_msg *m, const char *buf, size_t len, unsigned flags, char *err,
+	     size_t errlen)
+{
+	bool stream = flags & SIP_PARSE_STREAM, lenient = flags & SIP_PARSE_LENIENT;
 	const char *p = buf, *end = buf + len, *eol;
 	uint32_t clen = 0;
 	bool have_clen = false;
@@ -181,8 +189,16 @@ sip_parse(struct sip_msg *m, const char *buf, size_t len, bool stream, char *err
 	if (memchr(p, '\0', (size_t)(eol - p)) != NULL)
 		return errf(err, errlen, -EINVAL, "NUL in the start line");
 	rc = parse_start(m, p, eol, err, errlen);
-	if (rc < 0)
+	if (rc < 0 && !lenient)
 		return rc;
+	if (rc < 0) {
+		/* lenient: keep what the start line gave; the caller only wants
+		 * the headers, to answer the error */
+		const char *sp = memchr(p, ' ', (size_t)(eol - p));
+
+		m->request = !(eol - p >= 4 && strncasecmp(p, "SIP/", 4) == 0);
+		m->method = (struct sip_str){ p, (uint32_t)((sp ? sp : eol) - p) };
+	}
 	p = next_line(eol);
 	for (;;) {
 		const char *colon, *name_end, *v, *vend, *last_eol;
@@ -233,8 +249,11 @@ sip_parse(struct sip_msg *m, const char *buf, size_t len, bool stream, char *err
 			v++;
 		while (vend > v && (is_ws(vend[-1]) || vend[-1] == '\r' || vend[-1] == '\n'))
 			vend--;
-		if (memchr(p, '\0', (size_t)(vend - p)) != NULL)
-			return errf(err, errlen, -EINVAL, "NUL in a header");
+		/* NUL only as a quoted-pair (RFC 3261 25.1; RFC 4475 3.1.1.2) */
+		for (const char *z = memchr(p, '\0', (size_t)(vend - p)); z;
+		     z = memchr(z + 1, '\0', (size_t)(vend - z - 1)))
+			if (z == p || z[-1] != '\\')
+				return errf(err, errlen, -EINVAL, "NUL in a header");
 		h = &m->hdrs[m->n_hdrs];
 		h->name = (struct sip_str){ p, (uint32_t)(name_end - p) };
 		h->value = (struct sip_str){ v, (uint32_t)(vend - v) };
@@ -243,11 +262,11 @@ sip_parse(struct sip_msg *m, const char *buf, size_t len, bool stream, char *err
 			m->first[h->id] = (int16_t)m->n_hdrs;
 		m->n_hdrs++;
 		if (h->id == SIP_H_CONTENT_LENGTH) {
-			uint32_t n;
+			uint32_t n = 0;
 
-			if (parse_length(h->value, &n) < 0)
+			if (parse_length(h->value, &n) < 0 && !lenient)
 				return errf(err, errlen, -EINVAL, "Content-Length is not a number");
-			if (have_clen && n != clen)
+			if (have_clen && n != clen && !lenient)
 				return errf(err, errlen, -EINVAL, "two different Content-Length values");
 			clen = n;
 			have_clen = true;
@@ -258,8 +277,8 @@ sip_parse(struct sip_msg *m, const char *buf, size_t len, bool stream, char *err
 		return errf(err, errlen, -E2BIG, "headers longer than %d bytes", SIP_MAX_MSG);
 	if (stream && !have_clen)
 		return errf(err, errlen, -EINVAL, "Content-Length is required over a stream");
-	if (!have_clen)
-		clen = (uint32_t)(end - p);
+	if (!have_clen || lenient)
+		clen = lenient ? 0 : (uint32_t)(end - p);
 	if (clen > SIP_MAX_MSG)
 		return errf(err, errlen, -E2BIG, "body longer than %d bytes", SIP_MAX_MSG);
 	if ((size_t)(end - p) < clen) {

@@ -91,6 +91,14 @@ struct sip_msg {
 int sip_parse(struct sip_msg *m, const char *buf, size_t len, bool stream,
 	      char *err, size_t errlen);
 
+#define SIP_PARSE_STREAM  1u
+/* Lenient: a bad start line or Content-Length still yields the headers
+ * (body empty), so that the error can be answered; returns 0 only if the
+ * header block itself is sound. */
+#define SIP_PARSE_LENIENT 2u
+int sip_parse_ex(struct sip_msg *m, const char *buf, size_t len, unsigned flags,
+		 char *err, size_t errlen);
+
 /* The header's canonical name ("Call-ID"), or NULL for SIP_H_OTHER. */
 const char *sip_hdr_name(enum sip_hdr_id id);
 
