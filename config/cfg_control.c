@@ -36,6 +36,8 @@ static const struct cfg_field registrar_fields[] = {
 	F(cfg_registrar, max_expires, CFG_T_UINT, CFG_F_RUNTIME, .min = 1, .max = 86400, .def = 3600),
 	F(cfg_registrar, nonce_ttl_s, CFG_T_UINT, CFG_F_RUNTIME, .min = 1, .max = 3600, .def = 60),
 	F(cfg_registrar, max_contacts, CFG_T_UINT, CFG_F_RUNTIME, .min = 1, .max = 16, .def = 4),
+	F(cfg_registrar, algorithms, CFG_T_STRLIST, CFG_F_RUNTIME, .max = 2,
+	  .count_off = offsetof(struct cfg_registrar, n_algorithms)),
 	END,
 };
 
@@ -146,6 +148,16 @@ cfg_control_check(struct cfg_ctx *ctx, struct cfg *c)
 		cfg_errorf(ctx, cfg_node_at(ctx, "control.registrar.max_expires"),
 			   "control.registrar.max_expires", "must not be below min_expires (%u)",
 			   cc->registrar.min_expires);
+	for (uint32_t i = 0; i < cc->registrar.n_algorithms; i++) {
+		const char *a = cc->registrar.algorithms[i];
+
+		cfg_pathf(p, sizeof(p), "control.registrar.algorithms[%u]", i);
+		if (strcmp(a, "SHA-256") != 0 && strcmp(a, "MD5") != 0)
+			cfg_errorf(ctx, cfg_node_at(ctx, p), p,
+				   "'%s' is not a digest algorithm (SHA-256, MD5)", a);
+		else if (i == 1 && strcmp(a, cc->registrar.algorithms[0]) == 0)
+			cfg_errorf(ctx, cfg_node_at(ctx, p), p, "'%s' is listed twice", a);
+	}
 	for (uint32_t i = 0; i < cc->n_agents; i++) {
 		for (uint32_t j = 0; j < i; j++)
 			if (strcmp(cc->agents[i].id, cc->agents[j].id) == 0) {

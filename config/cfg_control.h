@@ -28,6 +28,8 @@ struct cfg_registrar {
 	uint32_t max_expires;
 	uint32_t nonce_ttl_s;   /* a nonce older than this is stale */
 	uint32_t max_contacts;  /* per agent */
+	char **algorithms;      /* digest challenges, in order of preference */
+	uint32_t n_algorithms;
 };
 
 struct cfg_did {

@@ -30,6 +30,10 @@ events_init(void)
 		return -ENAMETOOLONG;
 	dest.sun_family = AF_UNIX;
 	memcpy(dest.sun_path, path, strlen(path) + 1);
+	/* "@name": Linux's abstract namespace, private to the network
+	 * namespace (both ends use the whole sockaddr_un as the name) */
+	if (path[0] == '@')
+		dest.sun_path[0] = '\0';
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	return fd < 0 ? -errno : 0;
 }

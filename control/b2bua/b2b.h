@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The B2BUA: inbound calls from carrier trunks, anchored in callplane-dp
+ * through NG, queued, and bridged to registered agents; plus the simple
+ * queue (first come first served to the longest-idle ready agent) and the
+ * agent states. A call is two SIP dialogs (the caller's "A" leg, the
+ * agent's "B" leg) and one NG call; the skills ACD, IVR and CRM replace
+ * the queue policy (b2b_dispatch) without touching the call model.
+ * Loop thread only.
+ */
+#ifndef B2B_H
+#define B2B_H
+
+#include <stdio.h>
+
+#include "config/cfg.h"
+#include "core/loop.h"
+
+struct b2b;
+
+#define B2B_COUNTERS(X) \
+	X(invites) X(unknown_trunk_403) X(unknown_did_404) X(overload_503) \
+	X(ng_failures) X(no_agents_rejected) X(offered) X(answered) X(abandoned) \
+	X(queue_timeouts) X(agent_misses) X(agent_busy) X(completed) X(reinvites) \
+	X(media_timeouts) X(byes_in) X(byes_out) X(not_acceptable_488)
+
+struct b2b_stats {
+#define X(n) uint64_t n;
+	B2B_COUNTERS(X)
+#undef X
+	uint64_t answer_ms_sum;   /* for the average speed of answer */
+};
+
+/* Starts SIP on the config's listen addresses and NG towards the
+ * dataplane. 0 or -errno (with a message on stderr). */
+int b2b_create(struct b2b **out, struct cp_loop *loop, const struct cfg *cfg);
+/* Hangs up every call (BYE/487), deletes their media, frees. */
+void b2b_destroy(struct b2b *b);
+
+/* One event datagram from the dataplane (JSON, contract 2). */
+void b2b_event(struct b2b *b, const char *json, size_t len);
+
+/* Live figures as one JSON object (calls, queues, agents, counters). */
+void b2b_stats_json(struct b2b *b, FILE *f);
+const struct b2b_stats *b2b_stats(const struct b2b *b);
+unsigned b2b_active_calls(const struct b2b *b);
+
+#endif
