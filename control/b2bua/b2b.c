@@ -325,9 +325,10 @@ dlg_send(struct b2b *b, struct dlg *d, const char *method, const char *ctype, co
 	return ct;
 }
 
-/* ACK for a 2xx: its own branch, outside any transaction (RFC 3261 13.2.2.4). */
+/* ACK for a 2xx: its own branch, outside any transaction (RFC 3261 13.2.2.4).
+ * The endpoint keeps it to answer retransmitted 2xx on @ct. */
 static void
-dlg_ack(struct b2b *b, struct dlg *d, uint32_t cseq)
+dlg_ack(struct b2b *b, struct dlg *d, uint32_t cseq, struct sip_ctx *ct)
 {
 	char *t = dlg_request_text(b, d, "ACK", cseq, NULL, NULL, NULL), *at, br[20];
 
@@ -339,8 +340,11 @@ dlg_ack(struct b2b *b, struct dlg *d, uint32_t cseq)
 
 		sip_token(br, sizeof(br));
 		full = xasprintf("%.*sz9hG4bK%s%s", (int)(at - t), t, br, at + 8);
-		if (full)
+		if (full) {
 			sip_send_raw(b->ep, &d->dst, full, strlen(full));
+			if (ct)
+				sip_ctx_set_ack(ct, &d->dst, full);
+		}
 		free(full);
 	}
 	free(t);
@@ -708,7 +712,6 @@ b_invite_resp(void *arg, struct sip_ctx *ct, const struct sip_msg *m, int status
 	struct b2b *b = c->b;
 	struct agent *a;
 
-	(void)ct;
 	if (status < 200)
 		return;
 	if (status < 300) {
@@ -717,11 +720,8 @@ b_invite_resp(void *arg, struct sip_ctx *ct, const struct sip_msg *m, int status
 		const char *kv[12];
 		char *sdp;
 
-		if (c->state != CS_RINGING) {     /* a 2xx retransmission */
-			if (c->bl.remote_tag)
-				dlg_ack(b, &c->bl, 1);
+		if (c->state != CS_RINGING)   /* retransmissions are acked by the endpoint */
 			return;
-		}
 		cp_timer_stop(&c->ring_t);
 		c->b_inv = NULL;  /* the transaction lives on (Accepted) and calls us again */
 		if (to == NULL || sip_naddr_parse(to->value, &na) < 0) {
@@ -736,7 +736,8 @@ b_invite_resp(void *arg, struct sip_ctx *ct, const struct sip_msg *m, int status
 			call_end(b, c, 500, "Bad Agent Contact", false, false);
 			return;
 		}
-		dlg_ack(b, &c->bl, 1);
+		dlg_ack(b, &c->bl, 1, ct);
+		sip_ctx_forget(ct);
 		sdp = m->body.len ? sdup(m->body) : NULL;
 		if (sdp == NULL) {
 			call_end(b, c, 488, "Not Acceptable Here", false, true);
@@ -1009,23 +1010,22 @@ re_resp(void *arg, struct sip_ctx *ct, const struct sip_msg *m, int status)
 	const char *kv[12];
 	char *sdp;
 
-	(void)ct;
 	if (status < 200)
 		return;
 	if (status >= 300) {
 		re_fail(c, status, "Refused By The Other Party");
 		return;
 	}
-	/* every 2xx (also a retransmission) is acknowledged */
+	if (c->re_ct == NULL)
+		return;
 	{
 		uint32_t n = 0;
 		struct sip_str mm;
 
 		sip_cseq(m, &n, &mm);
-		dlg_ack(b, other, n);
+		dlg_ack(b, other, n, ct);
+		sip_ctx_forget(ct);
 	}
-	if (c->re_ct == NULL)
-		return;
 	c->re_ct = NULL;
 	sdp = m->body.len ? sdup(m->body) : NULL;
 	if (sdp == NULL) {

@@ -64,6 +64,8 @@ struct sip_ctx {
 	sip_resp_h cb;
 	void *ctx;
 	bool cancel_wanted, cancel_sent;
+	char *ack;                /* the TU's ACK for the 2xx */
+	struct sip_addr ack_dst;
 };
 
 struct conn {
@@ -568,6 +570,7 @@ ctx_free(struct sip_ctx *ct)
 	h_del(ct->ep, &ct->h);
 	ct->ep->live--;
 	free(ct->req);
+	free(ct->ack);
 	free(ct);
 }
 
@@ -668,6 +671,14 @@ sip_request(struct sip_ep *ep, const struct sip_addr *dst, const char *msg, sip_
 	method[mlen] = '\0';
 	return ctx_start(ep, dst, xasprintf("%.*s%s%s", (int)(at - msg), msg, branch, at + 8),
 			 branch, method, cb, ctxp);
+}
+
+void
+sip_ctx_set_ack(struct sip_ctx *ct, const struct sip_addr *dst, const char *ack)
+{
+	free(ct->ack);
+	ct->ack = strdup(ack);
+	ct->ack_dst = *dst;
 }
 
 void
@@ -793,6 +804,9 @@ ctx_response(struct sip_ep *ep, struct sip_ctx *ct, const struct sip_msg *m)
 				ct->state = ST_ACCEPTED;
 				cp_timer_stop(&ct->ta);
 				cp_timer_set(ep->loop, &ct->tb, 64 * ep->conf.t1_ms, ctx_end, ct);
+			} else if (ct->ack) {
+				tx(ep, &ct->ack_dst, ct->ack, strlen(ct->ack));
+				return;
 			}
 			ctx_deliver(ct, m, code);
 			return;

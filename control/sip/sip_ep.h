@@ -107,6 +107,11 @@ const struct sip_addr *sip_stx_source(const struct sip_stx *st);
  */
 struct sip_ctx *sip_request(struct sip_ep *ep, const struct sip_addr *dst, const char *msg,
 			    sip_resp_h cb, void *ctx);
+/* The ACK the TU sent for this INVITE's 2xx: the endpoint sends it again
+ * for every retransmitted 2xx until timer M (RFC 6026 7.2), also after
+ * the TU forgot the transaction. */
+void sip_ctx_set_ack(struct sip_ctx *ct, const struct sip_addr *dst, const char *ack);
+
 /* The TU no longer wants responses (the transaction still completes). */
 void sip_ctx_forget(struct sip_ctx *ct);
 /* CANCEL for a pending INVITE client transaction (RFC 3261 9.1); it goes

@@ -1,0 +1,246 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# The contact-centre call flows end to end on the test bed: SIPp callers on
+# the carrier host, SIPp agent phones on the agents host, callplane-cp and
+# callplane-dp on the appliance. Every answered call plays a 236-packet
+# G.711 capture through the dataplane to the agent, whose phone echoes it
+# back: each packet must be relayed both ways. Covered: no agent logged in,
+# unknown trunk (403), unknown DID (404), the registrar's digest (MD5,
+# SHA-256, wrong password 401 then 403, replay, unknown user), answered
+# call with caller hang-up, with agent hang-up, CANCEL before answer,
+# agent 486 then the next agent, agent no answer then the next agent (and
+# not-ready after the configured misses), hold and resume by re-INVITE,
+# caller abandoning while queued, and 10% SIP loss with every call still
+# completing. After each flow no media session or port is left.
+. "$(dirname "$0")/lib.sh"
+command -v sipp >/dev/null || { echo "FAIL - sipp is needed (.ci/install)"; exit 1; }
+CP=${CALLPLANE_CP:-$SRC/build/callplane-cp}
+PKTS=236
+CONF=$SRC/config/testbed.yaml
+start_dp "$CONF"
+
+C="$SRC/tests/lib/ngclient.py"
+ngstat() { in_app "$C" --json 127.0.0.1 2223 "b$(date +%s%N)" 'd7:command10:statisticse' |
+    python3 -c '
+import json, sys
+s = json.load(sys.stdin)["statistics"]
+print(s["currentstatistics"].get(sys.argv[1], s["totalstatistics"].get(sys.argv[1])))' "$1"; }
+
+start_cp() { # CONFIG
+    ip netns exec "$TB_APP" "$CP" -c "$1" --stats-file "$WORK/cp.json" > "$WORK/cp.log" 2>&1 &
+    CP_PID=$!
+    TB_PIDS+=("$CP_PID")
+    wait_for 10 grep -q ': ready' "$WORK/cp.log"
+}
+stop_cp() {
+    kill "$CP_PID" 2>/dev/null
+    wait "$CP_PID"
+}
+# cpstat EXPR: a figure from callplane-cp's stats (python expression on s)
+cpstat() {
+    kill -USR1 "$CP_PID"; sleep 0.2
+    python3 -c "import json,sys; s=json.load(open('$WORK/cp.json')); print($1)"
+}
+agent_state() { cpstat "[a['state'] for a in s['agents'] if a['id']=='$1'][0]"; }
+
+# register AGENT CONTACT_PORT [EXPIRES]: the agent's phone logs in (SIPp, MD5)
+register() {
+    in_agents sipp -sf "$SRC/tests/sip/agent_register.xml" -i "$TB_AGENTS_IP4" -p 5190 \
+        -key user "$1" -key contact_port "$2" -key expires "${3:-300}" \
+        -au "$1" -ap "agent${1}pw" -m 1 -nostdin -timeout 10s "$TB_APP_IP4:5060" \
+        > "$WORK/reg-$1.out" 2>&1
+}
+# phone AGENT_PORT MEDIA_PORT SCENARIO CALLS: an agent's SIPp phone in the
+# background; its pid in $P
+phone() {
+    ip netns exec "$TB_AGENTS" sipp -sf "$SRC/tests/sip/$3" -i "$TB_AGENTS_IP4" -p "$1" \
+        -mi "$TB_AGENTS_IP4" -mp "$2" -rtp_echo -m "$4" -nostdin -timeout 90s \
+        -trace_err -error_file "$WORK/phone-$1.err" > "$WORK/phone-$1.out" 2>&1 &
+    P=$!
+}
+# caller SCENARIO DID CALLS [HOST_IP] [more sipp args]: SIPp callers; returns
+# sipp's exit status, the successful calls in $SUCC
+mkdir -p "$WORK/uac/pcap"
+ln -s /usr/share/sip-tester/g711a.pcap "$WORK/uac/pcap/g711a.pcap"
+caller() {
+    local scen=$1 did=$2 calls=$3 ip=${4:-$TB_CARRIER_IP4}; shift 4 2>/dev/null || shift $#
+    local ns=$TB_CARRIER rc
+    [ "$ip" = "$TB_ROGUE_IP4" ] && ns=$TB_ROGUE
+    rm -f "$WORK/uac.csv"
+    (cd "$WORK/uac" && ip netns exec "$ns" sipp -sf "$scen" -s "$did" \
+        -i "$ip" -p 5070 -mi "$ip" -mp 6000 -m "$calls" -l "$calls" -r 10 -nostdin \
+        -timeout 120s -trace_stat -stf "$WORK/uac.csv" -trace_err -error_file "$WORK/uac.err" \
+        "$@" "$TB_APP_IP4:5060" > "$WORK/uac.out" 2>&1)
+    rc=$?
+    SUCC=$(tail -1 "$WORK/uac.csv" 2>/dev/null | cut -d';' -f16)
+    return $rc
+}
+refused() { # CODE -> scenario file expecting that final response
+    sed "s/@CODE@/$1/" "$SRC/tests/sip/uac_refused.xml" > "$WORK/uac_$1.xml"
+    echo "$WORK/uac_$1.xml"
+}
+clean_media() {
+    wait_for 5 test "$(ngstat sessionsown)" -eq 0 && test "$(ngstat mediaportsinuse)" -eq 0
+}
+
+check "callplane-cp starts on the test bed" start_cp "$CONF"
+
+# --- treatments before anyone is logged in
+caller "$(refused 480)" 1000 1; rc=$?
+check "no agent logged in: the caller gets 480 (queue support, reject treatment)" test $rc -eq 0 -a "$SUCC" = 1
+check "  counted as rejected" test "$(cpstat "s['counters']['no_agents_rejected']")" -eq 1
+caller "$(refused 403)" 1000 1 "$TB_ROGUE_IP4"; rc=$?
+check "INVITE from an unknown trunk source (rogue host): 403" test $rc -eq 0 -a "$SUCC" = 1
+check "  counted" test "$(cpstat "s['counters']['unknown_trunk_403']")" -eq 1
+caller "$(refused 404)" 5555 1; rc=$?
+check "unknown DID: 404" test $rc -eq 0 -a "$SUCC" = 1
+check "no media left after refused calls" clean_media
+
+# --- the registrar
+R="$SRC/tests/lib/sipreg.py"
+reg() { in_agents "$R" "$TB_APP_IP4:5060" "$TB_AGENTS_IP4" "$@"; }
+check "digest MD5: 401 then 200" test "$(reg 1003 agent1003pw 5999 --alg MD5)" = "401 200"
+check "digest SHA-256 (RFC 8760): 401 then 200" test "$(reg 1003 agent1003pw 5999 --alg SHA-256)" = "401 200"
+check "  agent 1003 is ready once registered" test "$(agent_state 1003)" = ready
+check "wrong digest password: 401 then 403" test "$(reg 1003 wrongpassword 5999)" = "401 403"
+check "unknown user: 401 then 403" test "$(reg 9999 whatever 5999)" = "401 403"
+check "a replayed Authorization is challenged again (401)" \
+    test "$(reg 1003 agent1003pw 5999 --replay)" = "401 200 401"
+check "unregister (Expires 0): 401 then 200" test "$(reg 1003 agent1003pw 5999 --expires 0)" = "401 200"
+check "  agent 1003 is logged out again" test "$(agent_state 1003)" = logged-out
+check "SIPp phone 1001 registers (MD5 digest)" register 1001 5081
+check "  agent 1001 is ready" test "$(agent_state 1001)" = ready
+
+# --- answered call, caller hangs up
+r0=$(ngstat packetsrelayed)
+phone 5081 7000 uas_answer.xml 1
+caller "$SRC/tests/sip/uac_rtp.xml" 1000 1; rc=$?
+wait "$P"; prc=$?
+check "answered call, caller hangs up: SIPp caller and phone succeed" test $rc -eq 0 -a "$SUCC" = 1 -a $prc -eq 0
+relayed=$(( $(ngstat packetsrelayed) - r0 ))
+check "  every RTP packet relayed to the agent and back ($relayed of $((PKTS * 2)))" test "$relayed" -eq $((PKTS * 2))
+check "  media deleted" clean_media
+check "  answered and ASA counted" test "$(cpstat "s['queues'][0]['answered']")" -eq 1
+check "  agent 1001 goes through wrap-up back to ready" wait_for 5 test "$(agent_state 1001)" = ready
+
+# --- the agent hangs up
+r0=$(ngstat packetsrelayed)
+phone 5081 7000 uas_hangup.xml 1
+caller "$SRC/tests/sip/uac_wait_bye.xml" 1000 1; rc=$?
+wait "$P"; prc=$?
+check "answered call, agent hangs up: caller gets the BYE, both succeed" test $rc -eq 0 -a "$SUCC" = 1 -a $prc -eq 0
+relayed=$(( $(ngstat packetsrelayed) - r0 ))
+check "  every RTP packet relayed both ways ($relayed of $((PKTS * 2)))" test "$relayed" -eq $((PKTS * 2))
+check "  media deleted" clean_media
+wait_for 5 test "$(agent_state 1001)" = ready
+
+# --- CANCEL before answer (the agent's phone keeps ringing)
+phone 5081 7000 uas_noanswer.xml 1
+caller "$SRC/tests/sip/uac_cancel.xml" 1000 1; rc=$?
+wait "$P"; prc=$?
+check "CANCEL while the agent rings: caller gets 200 and 487, the agent's phone is cancelled too" \
+    test $rc -eq 0 -a "$SUCC" = 1 -a $prc -eq 0
+check "  counted as abandoned, not as the agent's miss" \
+    test "$(cpstat "s['queues'][0]['abandoned'], [a['misses'] for a in s['agents'] if a['id']=='1001'][0]")" = "(1, 0)"
+check "  media deleted" clean_media
+wait_for 5 test "$(agent_state 1001)" = ready
+
+# --- agent busy (486): the next agent takes the call
+check "SIPp phone 1002 registers" register 1002 5082
+phone 5081 7000 uas_busy.xml 1; P1=$P
+phone 5082 7100 uas_answer.xml 1; P2=$P
+r0=$(ngstat packetsrelayed)
+caller "$SRC/tests/sip/uac_rtp.xml" 1000 1; rc=$?
+wait "$P1"; p1=$?; wait "$P2"; p2=$?
+check "agent 1001 busy (486), agent 1002 answers: all three SIPp succeed" \
+    test $rc -eq 0 -a "$SUCC" = 1 -a $p1 -eq 0 -a $p2 -eq 0
+relayed=$(( $(ngstat packetsrelayed) - r0 ))
+check "  every RTP packet relayed both ways ($relayed of $((PKTS * 2)))" test "$relayed" -eq $((PKTS * 2))
+check "  agent 1002 answered it" test "$(cpstat "[a['answered'] for a in s['agents'] if a['id']=='1002'][0]")" -eq 1
+check "  busy counted" test "$(cpstat "s['counters']['agent_busy']")" -eq 1
+check "  media deleted" clean_media
+wait_for 5 test "$(agent_state 1002)" = ready
+
+# --- agent no answer: ring timeout, CANCEL, next agent; 2nd miss -> not ready
+phone 5081 7000 uas_noanswer.xml 1; P1=$P
+phone 5082 7100 uas_answer.xml 1; P2=$P
+r0=$(ngstat packetsrelayed)
+caller "$SRC/tests/sip/uac_rtp.xml" 1000 1; rc=$?
+wait "$P1"; p1=$?; wait "$P2"; p2=$?
+check "agent 1001 does not answer in 4 s (CANCEL), agent 1002 answers: all succeed" \
+    test $rc -eq 0 -a "$SUCC" = 1 -a $p1 -eq 0 -a $p2 -eq 0
+relayed=$(( $(ngstat packetsrelayed) - r0 ))
+check "  every RTP packet relayed both ways ($relayed of $((PKTS * 2)))" test "$relayed" -eq $((PKTS * 2))
+check "  agent 1001 missed 2 rings in a row: not ready" test "$(agent_state 1001)" = not-ready
+check "  media deleted" clean_media
+wait_for 5 test "$(agent_state 1002)" = ready
+
+# --- hold and resume by re-INVITE from the caller
+phone 5082 7100 uas_answer.xml 1; P2=$P
+r0=$(ngstat packetsrelayed)
+re0=$(cpstat "s['counters']['reinvites']")
+caller "$SRC/tests/sip/uac_hold.xml" 1000 1; rc=$?
+wait "$P2"; p2=$?
+check "hold (sendonly) and resume (sendrecv) by re-INVITE: both SIPp succeed" \
+    test $rc -eq 0 -a "$SUCC" = 1 -a $p2 -eq 0
+check "  both re-INVITEs relayed to the agent" test $(( $(cpstat "s['counters']['reinvites']") - re0 )) -eq 2
+relayed=$(( $(ngstat packetsrelayed) - r0 ))
+check "  after resume every RTP packet relayed both ways ($relayed of $((PKTS * 2)))" test "$relayed" -eq $((PKTS * 2))
+check "  media deleted" clean_media
+
+# --- caller abandons while queued (queue sales: its agent is not logged in,
+# treatment 'queue')
+caller "$SRC/tests/sip/uac_cancel.xml" 2000 1; rc=$?
+check "caller waits in queue sales with ringback, then hangs up: 200 and 487" test $rc -eq 0 -a "$SUCC" = 1
+check "  abandoned in queue sales" test "$(cpstat "s['queues'][1]['abandoned']")" -eq 1
+check "  media deleted" clean_media
+check "no call left in the control plane" test "$(cpstat "s['calls_active']")" -eq 0
+stop_cp
+check "callplane-cp exits cleanly on SIGTERM" test $? -eq 0
+grep -q "calls offered" "$WORK/cp.log"
+check "  with the final report" test $? -eq 0
+
+# --- 10% SIP loss: 20 agents on one SIPp phone, 500 short calls
+LOSS_CONF=$WORK/loss.yaml
+python3 - "$CONF" "$LOSS_CONF" <<'PY'
+import sys
+src, dst = sys.argv[1:]
+t = open(src).read()
+head = t[:t.index("  agents:\n    - { id:")]
+agents = "".join(f'    - {{ id: "2{i:03d}", password: "pw{i}" }}\n' for i in range(20))
+members = ", ".join(f'"2{i:03d}"' for i in range(20))
+t = head + "  agents:\n" + agents + f"""  queues:
+    - name: support
+      agents: [{members}]
+      ring_timeout_s: 30
+      wrapup_s: 0
+      max_wait_s: 120
+      no_agents: queue
+"""
+open(dst, "w").write(t.replace("cps_limit: 200", "cps_limit: 1000"))
+PY
+check "callplane-cp starts with 20 agents" start_cp "$LOSS_CONF"
+for i in $(seq 0 19); do reg "2$(printf %03d $i)" "pw$i" 5090 --alg MD5 >/dev/null; done
+check "  20 agents registered" test "$(cpstat "sum(a['state']=='ready' for a in s['agents'])")" -eq 20
+in_app nft -f - <<'NFT'
+table inet sip_loss {
+    chain in  { type filter hook input priority 0; udp dport 5060 numgen random mod 100 < 10 drop; }
+    chain out { type filter hook output priority 0; udp sport 5060 numgen random mod 100 < 10 drop; }
+}
+NFT
+sed -e 's/<pause milliseconds="8000"\/>/<pause milliseconds="300"\/>/' \
+    -e '/play_pcap_audio/d' "$SRC/tests/sip/uac_rtp.xml" > "$WORK/uac_short.xml"
+phone 5090 7200 uas_answer.xml 500
+caller "$WORK/uac_short.xml" 1000 500 "$TB_CARRIER_IP4" -r 25 -l 20; rc=$?
+wait "$P"; prc=$?
+retr=$(( $(cpstat "s['sip']['tx_retrans'] + s['sip']['rx_retrans']") ))
+in_app nft delete table inet sip_loss
+echo "    under 10% loss: $SUCC calls completed, $retr retransmissions sent or absorbed by callplane-cp"
+check "10% SIP loss: all 500 calls complete (caller and phone SIPp exit 0)" \
+    test $rc -eq 0 -a "$SUCC" = 500 -a $prc -eq 0
+check "  at least 500 retransmissions were needed ($retr)" test "$retr" -ge 500
+check "  media deleted" clean_media
+stop_cp
+tb_dp_stop
+[ "$T_FAIL" -eq 0 ] || { echo "--- callplane-cp log (tail)"; tail -40 "$WORK/cp.log"; }
+finish
