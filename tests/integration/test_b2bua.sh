@@ -140,8 +140,8 @@ caller "$SRC/tests/sip/uac_cancel.xml" 1000 1; rc=$?
 wait "$P"; prc=$?
 check "CANCEL while the agent rings: caller gets 200 and 487, the agent's phone is cancelled too" \
     test $rc -eq 0 -a "$SUCC" = 1 -a $prc -eq 0
-check "  counted as abandoned, not as the agent's miss" \
-    test "$(cpstat "s['queues'][0]['abandoned'], [a['misses'] for a in s['agents'] if a['id']=='1001'][0]")" = "(1, 0)"
+v=$(cpstat "s['queues'][0]['abandoned'], [a['misses'] for a in s['agents'] if a['id']=='1001'][0]")
+check "  counted as abandoned, not as the agent's miss ($v)" test "$v" = "1 0"
 check "  media deleted" clean_media
 wait_for 5 test "$(agent_state 1001)" = ready
 
@@ -176,7 +176,7 @@ check "  media deleted" clean_media
 wait_for 5 test "$(agent_state 1002)" = ready
 
 # --- hold and resume by re-INVITE from the caller
-phone 5082 7100 uas_answer.xml 1; P2=$P
+phone 5082 7100 uas_hold.xml 1; P2=$P
 r0=$(ngstat packetsrelayed)
 re0=$(cpstat "s['counters']['reinvites']")
 caller "$SRC/tests/sip/uac_hold.xml" 1000 1; rc=$?
@@ -200,13 +200,17 @@ check "callplane-cp exits cleanly on SIGTERM" test $? -eq 0
 grep -q "calls offered" "$WORK/cp.log"
 check "  with the final report" test $? -eq 0
 
-# --- 10% SIP loss: 20 agents on one SIPp phone, 500 short calls
+# --- 10% SIP loss on the trunk side (carrier <-> appliance, both ways):
+# 20 agents on one SIPp phone, 700 short calls. (The agents' side stays
+# clean: a SIPp phone aborts a call when our ACK overtakes its own answer
+# to a retransmitted INVITE, a race of the test peer, not of the B2BUA.)
 LOSS_CONF=$WORK/loss.yaml
 python3 - "$CONF" "$LOSS_CONF" <<'PY'
 import sys
 src, dst = sys.argv[1:]
 t = open(src).read()
 head = t[:t.index("  agents:\n    - { id:")]
+head = head.replace('        - number: "2000"\n          queue: sales\n', '')
 agents = "".join(f'    - {{ id: "2{i:03d}", password: "pw{i}" }}\n' for i in range(20))
 members = ", ".join(f'"2{i:03d}"' for i in range(20))
 t = head + "  agents:\n" + agents + f"""  queues:
@@ -224,20 +228,21 @@ for i in $(seq 0 19); do reg "2$(printf %03d $i)" "pw$i" 5090 --alg MD5 >/dev/nu
 check "  20 agents registered" test "$(cpstat "sum(a['state']=='ready' for a in s['agents'])")" -eq 20
 in_app nft -f - <<'NFT'
 table inet sip_loss {
-    chain in  { type filter hook input priority 0; udp dport 5060 numgen random mod 100 < 10 drop; }
-    chain out { type filter hook output priority 0; udp sport 5060 numgen random mod 100 < 10 drop; }
+    chain in  { type filter hook input priority 0; ip saddr 198.18.0.10 udp dport 5060 numgen random mod 100 < 10 drop; }
+    chain out { type filter hook output priority 0; ip daddr 198.18.0.10 udp sport 5060 numgen random mod 100 < 10 drop; }
 }
 NFT
 sed -e 's/<pause milliseconds="8000"\/>/<pause milliseconds="300"\/>/' \
     -e '/play_pcap_audio/d' "$SRC/tests/sip/uac_rtp.xml" > "$WORK/uac_short.xml"
-phone 5090 7200 uas_answer.xml 500
-caller "$WORK/uac_short.xml" 1000 500 "$TB_CARRIER_IP4" -r 25 -l 20; rc=$?
+phone 5090 7200 uas_answer.xml 700
+caller "$WORK/uac_short.xml" 1000 700 "$TB_CARRIER_IP4" -r 30 -l 20; rc=$?
 wait "$P"; prc=$?
 retr=$(( $(cpstat "s['sip']['tx_retrans'] + s['sip']['rx_retrans']") ))
 in_app nft delete table inet sip_loss
 echo "    under 10% loss: $SUCC calls completed, $retr retransmissions sent or absorbed by callplane-cp"
-check "10% SIP loss: all 500 calls complete (caller and phone SIPp exit 0)" \
-    test $rc -eq 0 -a "$SUCC" = 500 -a $prc -eq 0
+check "10% SIP loss on the trunk: all 700 calls complete (caller and phone SIPp exit 0)" \
+    test $rc -eq 0 -a "$SUCC" = 700 -a $prc -eq 0 ||
+    { tail -20 "$WORK/uac.err" "$WORK/phone-5090.err"; grep -vE "queued|ringing|connected|-> |INVITE from|Hung Up" "$WORK/cp.log" | tail; }
 check "  at least 500 retransmissions were needed ($retr)" test "$retr" -ge 500
 check "  media deleted" clean_media
 stop_cp
