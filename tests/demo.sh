@@ -1,89 +1,113 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
-# The main job on the built-in test bed: boots callplane-dp on a real DPDK
-# port (net_af_packet on the appliance host's veth), then shows what it
-# does with real traffic from the carrier and agents hosts: ping and ARP
-# answered by the dataplane, SIP-style UDP and a TCP session reaching
-# kernel sockets on the appliance address through the exception path,
-# media-range traffic kept off the kernel, and the counters of all of it.
+# The main job on the built-in test bed: the appliance handling real calls.
+# callplane-dp (DPDK, net_af_packet on the appliance host's veth) anchors
+# the media; callplane-cp (SIP B2BUA, registrar, queue) takes calls from
+# the carrier host and hands them to agents whose phones live on the
+# agents host. Three SIPp phones register with digest authentication, a
+# batch of SIPp callers dials the support line with G.711 audio, two of
+# them give up while waiting, and the figures show what happened.
 set -u
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 . "$SRC/tests/testbed.sh"
 export CALLPLANE_DP=${CALLPLANE_DP:-$SRC/build/callplane-dp}
-E="$SRC/tests/lib/udpecho.py"
-LOG=$(mktemp /tmp/callplane-dp.XXXXXX.log)
+CP=${CALLPLANE_CP:-$SRC/build/callplane-cp}
+WORK=$(mktemp -d /tmp/callplane-demo.XXXXXX)
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+CALLS=9 IMPATIENT=2
 
 say "Test bed: appliance, carrier and agents hosts in network namespaces (198.18.0.0/24)"
 tb_up || exit 1
+trap 'tb_down' EXIT
 say "Booting callplane-dp -c config/testbed.yaml (EAL --no-huge, net_af_packet on eth0, exception tap cp0)"
-tb_dp_start "$SRC/config/testbed.yaml" "$LOG" || exit 1
-grep -A3 ': ready' "$LOG"
-ip -n "$TB_APP" -br addr show cp0
+tb_dp_start "$SRC/config/testbed.yaml" "$WORK/dp.log" || exit 1
+grep -A3 ': ready' "$WORK/dp.log"
+printf 'carrier$ ping 198.18.0.1: '
+ip netns exec "$TB_CARRIER" ping -c 2 -i 0.2 -W 2 "$TB_APP_IP4" | grep -o '[0-9]* received'
 
-say "carrier$ ping 198.18.0.1   (answered by the dataplane's main lcore)"
-ip netns exec "$TB_CARRIER" ping -c 3 -i 0.2 -W 2 "$TB_APP_IP4"
-say "agents$ ping -6 2001:2::1   (ND and ICMPv6 echo)"
-ip netns exec "$TB_AGENTS" ping -6 -c 3 -i 0.2 -W 2 "$TB_APP_IP6"
-say "carrier's ARP table: the appliance is the DPDK port's MAC"
-ip -n "$TB_CARRIER" neigh show "$TB_APP_IP4"
+say "Starting callplane-cp: SIP on 198.18.0.1:5060 (through the exception path), NG to callplane-dp"
+ip netns exec "$TB_APP" "$CP" -c "$SRC/config/testbed.yaml" --stats-file "$WORK/cp.json" \
+    > "$WORK/cp.log" 2>&1 &
+CP_PID=$!
+TB_PIDS+=("$CP_PID")
+for _ in $(seq 50); do grep -q ': ready' "$WORK/cp.log" && break; sleep 0.1; done
+grep ': ready' "$WORK/cp.log" || { cat "$WORK/cp.log"; exit 1; }
+stats() { kill -USR1 "$CP_PID"; sleep 0.2; "$SRC/tests/lib/cpstat.py" "$WORK/cp.json" "$@"; }
 
-say "Exception path: SIP OPTIONS over UDP 5060 to a kernel socket on the appliance"
-ip netns exec "$TB_APP" "$E" serve-udp "$TB_APP_IP4" 5060 1 & SRV=$!
-sleep 0.5
-printf 'carrier sent "OPTIONS sip:198.18.0.1 SIP/2.0", got back: '
-ip netns exec "$TB_CARRIER" "$E" ask-udp "$TB_APP_IP4" 5060 "OPTIONS sip:198.18.0.1 SIP/2.0"
-wait $SRV
-say "Exception path: a TCP session (as SSH or SIP over TCP would use)"
-ip netns exec "$TB_APP" "$E" serve-tcp "$TB_APP_IP4" 2222 & SRV=$!
-sleep 0.5
-printf 'agents sent "SSH-2.0-demo", got back: '
-ip netns exec "$TB_AGENTS" "$E" ask-tcp "$TB_APP_IP4" 2222 "SSH-2.0-demo"
-wait $SRV
-say "Media range (30000-39999) belongs to the dataplane: a datagram there never reaches the kernel"
-ip netns exec "$TB_CARRIER" "$E" ask-udp "$TB_APP_IP4" 30000 "rtp" 2>/dev/null || echo "no kernel reply (as expected): counted as drop_media_no_stream"
+say "Agents log in: three SIPp phones on 198.18.0.20 REGISTER with digest authentication"
+ip netns exec "$TB_AGENTS" sipp -sf "$SRC/tests/sip/uas_answer.xml" -i "$TB_AGENTS_IP4" -p 5081 \
+    -mi "$TB_AGENTS_IP4" -mp 7000 -rtp_echo -m "$CALLS" -nostdin -timeout 120s \
+    > "$WORK/phones.out" 2>&1 &
+PHONES=$!
+for a in 1001 1002 1003; do
+    ip netns exec "$TB_AGENTS" sipp -sf "$SRC/tests/sip/agent_register.xml" -i "$TB_AGENTS_IP4" \
+        -p 5190 -key user $a -key contact_port 5081 -key expires 300 -au $a -ap "agent${a}pw" \
+        -m 1 -nostdin -timeout 10s "$TB_APP_IP4:5060" > "$WORK/reg-$a.out" 2>&1 &&
+        echo "agent $a: REGISTER -> 401 challenge -> REGISTER with credentials -> 200 OK"
+done
+stats agents
 
-say "NG control (rtpengine's protocol): Debian's rtpengine-ng-client pings callplane-dp on 198.18.0.1:2223"
-ip netns exec "$TB_CARRIER" rtpengine-ng-client --proxy-address "$TB_APP_IP4" --proxy-port 2223 ping
+say "Callers dial the support line (DID 1000) from the carrier: $CALLS with 7 s of G.711 audio each, $IMPATIENT who hang up after 3 s of ringback"
+mkdir -p "$WORK/uac/pcap" "$WORK/uac2"
+ln -s /usr/share/sip-tester/g711a.pcap "$WORK/uac/pcap/g711a.pcap"
+ngstat() { ip netns exec "$TB_APP" "$SRC/tests/lib/ngclient.py" --json 127.0.0.1 2223 "d$(date +%s%N)" \
+    'd7:command10:statisticse' | python3 -c '
+import json, sys
+s = json.load(sys.stdin)["statistics"]
+print(s["totalstatistics"].get(sys.argv[1], s["currentstatistics"].get(sys.argv[1], 0)))' "$1"; }
+R0=$(ngstat packetsrelayed)
+(cd "$WORK/uac" && ip netns exec "$TB_CARRIER" sipp -sf "$SRC/tests/sip/uac_rtp.xml" -s 1000 \
+    -i "$TB_CARRIER_IP4" -p 5070 -mi "$TB_CARRIER_IP4" -mp 6000 -m "$CALLS" -l "$CALLS" -r 3 \
+    -nostdin -timeout 120s -trace_stat -stf "$WORK/uac.csv" "$TB_APP_IP4:5060" > "$WORK/uac.out" 2>&1) &
+UAC=$!
+sleep 1
+(cd "$WORK/uac2" && ip netns exec "$TB_CARRIER" sipp -sf "$SRC/tests/sip/uac_cancel.xml" -s 1000 \
+    -i "$TB_CARRIER_IP4" -p 5071 -mi "$TB_CARRIER_IP4" -mp 6600 -m "$IMPATIENT" -r 2 \
+    -nostdin -timeout 60s -trace_stat -stf "$WORK/uac2.csv" "$TB_APP_IP4:5060" > "$WORK/uac2.out" 2>&1) &
+UAC2=$!
+sleep 3
+say "Live, 4 s in: who waits, who talks"
+stats queues; stats agents; stats calls
+wait $UAC $UAC2
+wait $PHONES
+sleep 1
 
-say "A relayed call: NG offer/answer (rtpengine-ng-client), then RTP both ways through the DPDK port"
-R="$SRC/tests/lib/rtp.py"
-sdp_of() { printf 'v=0\r\no=- 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\nm=audio %s RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n' "$1" "$1" "$2"; }
-NGC() { ip netns exec "$TB_CARRIER" rtpengine-ng-client --proxy-address "$TB_APP_IP4" --proxy-port 2223 --call-id demo-call-1 --from-tag carrier-1 "$@" 2>&1; }
-PB=$(NGC --sdp "$(sdp_of "$TB_CARRIER_IP4" 6000)" offer | sed -n '/New SDP/,$p' | sed -n 's/^m=audio \([0-9]*\) .*/\1/p')
-PA=$(NGC --to-tag agent-1 --sdp "$(sdp_of "$TB_AGENTS_IP4" 7000)" answer | sed -n '/New SDP/,$p' | sed -n 's/^m=audio \([0-9]*\) .*/\1/p')
-echo "offer:  carrier 198.18.0.10:6000 is told to expect the agent at 198.18.0.1:$PB"
-echo "answer: the agent 198.18.0.20:7000 is reached by the carrier at 198.18.0.1:$PA"
-# Both phones talk and listen at once for 2 s (100 packets of 20 ms).
-ip netns exec "$TB_AGENTS" "$R" duplex "$TB_AGENTS_IP4" 7000 "$TB_APP_IP4" "$PB" 100 6 > "$LOG.b" & RB=$!
-ip netns exec "$TB_CARRIER" "$R" duplex "$TB_CARRIER_IP4" 6000 "$TB_APP_IP4" "$PA" 100 6 > "$LOG.a" & RA=$!
-wait $RA $RB
-read -r n src _ ok < "$LOG.b"; echo "agents received $n RTP packets from $src, payloads intact: $ok"
-read -r n src _ ok < "$LOG.a"; echo "carrier received $n RTP packets from $src, payloads intact: $ok"
-echo "query (per-stream counters, loss, jitter, MOS x10):"
-NGC query | awk -F"'" '
-    /\{/ { port = pk = lost = mos = "-" }
-    /local port/ { port = $4 } /packets =>/ { pk = $2 } /lost =>/ { lost = $2 } /MOS x10/ { mos = $4 }
-    /\}/ && port != "-" { printf "  stream on port %s: %s packets, lost %s, MOS x10 %s\n", port, pk, lost, mos; port = "-" }'
-NGC delete >/dev/null && echo "delete: call released, ports freed"
+say "What happened"
+echo "control plane's call log (callplane-cp):"
+grep -E "INVITE from|queued|connected|hung up while|ended" "$WORK/cp.log" | sed 's/^callplane-cp: /  /' | head -60
+echo
+stats queues
+echo
+stats agents
+echo
+ok=$(tail -1 "$WORK/uac.csv" | cut -d';' -f16); ab=$(tail -1 "$WORK/uac2.csv" | cut -d';' -f16)
+relayed=$(( $(ngstat packetsrelayed) - R0 ))
+python3 - "$WORK/cp.json" "$relayed" "$CALLS" "$ok" "$IMPATIENT" "$ab" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1])); c = s["counters"]
+relayed, calls, ok, imp, ab = sys.argv[2:]
+print(f"calls offered {c['offered']}, answered {c['answered']}, abandoned {c['abandoned']}, "
+      f"average speed of answer {s['asa_ms'] / 1000:.2f} s")
+print(f"SIPp callers: {ok} of {calls} talked to an agent and hung up; {ab} of {imp} gave up while queued")
+print(f"RTP packets relayed by callplane-dp: {relayed} (each caller's 236 packets to the agent and "
+      f"the echo back: {int(ok) * 472} expected)")
+print(f"SIP: {s['sip']['rx_msgs']} messages in, {s['sip']['tx_msgs']} out, "
+      f"{s['registrar']['auth_ok']} agent logins by digest")
+PY
 
-say "Dataplane resolves next hops itself: /callplane/neigh/resolve 198.18.0.20"
-tb_telemetry /callplane/neigh/resolve "$TB_AGENTS_IP4" >/dev/null
-sleep 0.5
-tb_telemetry /callplane/neigh
-
-say "Live counters of port ext0 (DPDK telemetry: /callplane/ports)"
-tb_telemetry /callplane/ports ext0 | grep -vE '": 0,?$'
-
-say "Stopping (SIGTERM): ports stopped, final counters"
+say "Stopping: callplane-cp, then callplane-dp (final reports)"
+kill "$CP_PID"; wait "$CP_PID"
+tail -2 "$WORK/cp.log"
 tb_dp_stop
-sed -n '/callplane-dp: stopping/,$p' "$LOG"
+sed -n '/callplane-dp: stopping/,$p' "$WORK/dp.log" | head -12
 
 say "Look further"
 cat <<TXT
-  Run it yourself:       source tests/testbed.sh; tb_up; tb_dp_start config/testbed.yaml /tmp/dp.log
-  Live counters:         tests/lib/dptel.py --prefix \$TB_ID /callplane/stats   (also /ports /lcores /neigh /info)
-  Or DPDK's own client:  dpdk-telemetry.py -f \$TB_ID
-  Validate a config:     build/callplane-dp --check-config config/example.yaml
-  Full dataplane log:    $LOG
+  Run it yourself:     source tests/testbed.sh; tb_up; tb_dp_start config/testbed.yaml /tmp/dp.log
+                       ip netns exec \$TB_APP build/callplane-cp -c config/testbed.yaml --stats-file /tmp/cp.json
+  Live call figures:   kill -USR1 <callplane-cp pid>; tests/lib/cpstat.py /tmp/cp.json [queues|agents|calls|counters]
+  Dataplane counters:  tests/lib/dptel.py --prefix \$TB_ID /callplane/stats   (also /ports /lcores /neigh)
+  Media sessions (NG): rtpengine-ng-client --proxy-address 127.0.0.1 --proxy-port 2223 list   (in the app namespace)
+  Validate a config:   build/callplane-cp --check-config config/testbed.yaml
+  This run's logs:     $WORK/cp.log $WORK/dp.log
 TXT
