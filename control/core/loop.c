@@ -14,6 +14,7 @@ struct cp_loop {
 	uint64_t wheel_ms;     /* the wheel has fired everything before this */
 	struct cp_timer *slots[CP_WHEEL_SLOTS];
 	bool test_time;        /* cp_loop_advance drives time */
+	uint64_t seq;          /* timers armed so far */
 };
 
 static uint64_t
@@ -113,6 +114,7 @@ cp_timer_set(struct cp_loop *l, struct cp_timer *t, uint32_t ms, cp_timer_h cb, 
 	t->cb = cb;
 	t->arg = arg;
 	t->expires_ms = l->now_ms + ms;
+	t->seq = ++l->seq;
 	wheel_insert(l, t);
 }
 
@@ -124,21 +126,19 @@ cp_loop_advance(struct cp_loop *l, uint64_t now_ms)
 	/* one slot per tick; timers a whole turn or more away stay put */
 	while (l->wheel_ms / CP_TICK_MS <= now_ms / CP_TICK_MS) {
 		struct cp_timer **slot = &l->slots[(l->wheel_ms / CP_TICK_MS) % CP_WHEEL_SLOTS];
-		struct cp_timer *due = NULL;
+		uint64_t pass = l->seq;
 
-		for (struct cp_timer *t = *slot, *n; t; t = n) {
-			n = t->next;
-			if (t->expires_ms <= now_ms) {
-				cp_timer_stop(t);
-				t->next = due;   /* fire after the walk: callbacks re-arm */
-				due = t;
-			}
-		}
-		while (due) {
-			struct cp_timer *t = due;
+		/* one due timer at a time, rescanning after each callback: a
+		 * callback may stop or free any other timer of this slot; one
+		 * re-armed during the pass waits for the next pass */
+		for (;;) {
+			struct cp_timer *t = *slot;
 
-			due = t->next;
-			t->next = NULL;
+			while (t && (t->expires_ms > now_ms || t->seq > pass))
+				t = t->next;
+			if (t == NULL)
+				break;
+			cp_timer_stop(t);
 			t->cb(t);
 		}
 		if (l->wheel_ms / CP_TICK_MS == now_ms / CP_TICK_MS)

@@ -27,6 +27,7 @@ struct cp_io {
 struct cp_timer {
 	struct cp_timer *next, **pprev;  /* in a wheel slot; pprev NULL when idle */
 	uint64_t expires_ms;
+	uint64_t seq;                    /* when armed: a pass fires older ones only */
 	cp_timer_h cb;
 	void *arg;
 };

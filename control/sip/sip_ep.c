@@ -396,8 +396,8 @@ build_response(struct sip_ep *ep, const struct sip_msg *m, const struct sip_addr
 				struct sip_via via;
 
 				first_via = false;
-				sip_list_next(h->value, &pos, &item);
-				if (sip_via_parse(item, &via) < 0)
+				if (!sip_list_next(h->value, &pos, &item) ||
+				    sip_via_parse(item, &via) < 0)
 					goto copy;
 				PUT("Via: %.*s", (int)item.len, item.p);
 				if (!sip_str_ieq(via.host, ip) && via.received.len == 0)
@@ -726,7 +726,11 @@ build_from_request(struct sip_ctx *ct, const char *method, const struct sip_msg 
 		struct sip_str item;
 		uint32_t pos = 0;
 
-		sip_list_next(v->value, &pos, &item);
+		if (!sip_list_next(v->value, &pos, &item)) {
+			free(buf);
+			free(m);
+			return -EINVAL;
+		}
 		PUT("Via: %.*s\r\n", (int)item.len, item.p);
 	}
 	for (unsigned i = 0; i < m->n_hdrs; i++) {
