@@ -8,7 +8,7 @@
 CONF=$WORK/testbed-timeout.yaml
 EV=$WORK/events.sock
 sed -e 's|    port_max: 39999|    port_max: 39999\n    timeout_s: 2|' \
-    -e "s|^  ng:|  events:\n    unix: $EV\n  ng:|" "$SRC/config/testbed.yaml" > "$CONF"
+    -e "s|    unix: \"@callplane-events\"|    unix: $EV|" "$SRC/config/testbed.yaml" > "$CONF"
 start_dp "$CONF"
 C="$SRC/tests/lib/ngclient.py"
 R="$SRC/tests/lib/rtp.py"
