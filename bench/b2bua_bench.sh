@@ -30,26 +30,7 @@ ticks() { local t=0 p; for p in "$@"; do
     [ -r /proc/$p/stat ] && t=$((t + $(awk '{print $14 + $15}' /proc/$p/stat))); done; echo $t; }
 HZ=$(getconf CLK_TCK)
 
-python3 - "$SRC/config/testbed.yaml" "$WORK/bench.yaml" "$AGENTS" <<'PY'
-import sys
-src, dst, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
-t = open(src).read()
-head = t[:t.index("  agents:\n    - { id:")]
-agents = "".join(f'    - {{ id: "3{i:03d}", password: "pw{i}" }}\n' for i in range(n))
-members = ", ".join(f'"3{i:03d}"' for i in range(n))
-t = head + "  agents:\n" + agents + f"""  queues:
-    - name: support
-      agents: [{members}]
-      ring_timeout_s: 30
-      wrapup_s: 0
-      max_wait_s: 120
-      no_agents: queue
-    - name: sales
-      agents: ["3000"]
-"""
-t = t.replace("cps_limit: 200", "cps_limit: 100000").replace("max_calls: 2000", "max_calls: 100000")
-open(dst, "w").write(t)
-PY
+"$SRC/tests/lib/manyagents.py" "$SRC/config/testbed.yaml" "$WORK/bench.yaml" "$AGENTS" 3
 sed -e 's/<pause milliseconds="8000"\/>/<pause milliseconds="100"\/>/' -e '/play_pcap_audio/d' \
     "$SRC/tests/sip/uac_rtp.xml" > "$WORK/uac_short.xml"
 

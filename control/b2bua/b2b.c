@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "b2b.h"
+#include "core/str.h"
 #include "ngc/ngc.h"
 #include "registrar/reg.h"
 #include "sip/sip_ep.h"
@@ -137,18 +138,6 @@ sdup(struct sip_str s)
 	return xstrndup(s.p ? s.p : "", s.len);
 }
 
-static char *
-xasprintf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
-	va_end(ap);
-	return s;
-}
 
 static void
 dlg_free(struct dlg *d)
@@ -168,11 +157,7 @@ dlg_free(struct dlg *d)
 static uint32_t
 hash_str(const char *s)
 {
-	uint32_t h = 2166136261u;
-
-	for (; *s; s++)
-		h = (h ^ (uint8_t)*s) * 16777619u;
-	return h % CALL_BUCKETS;
+	return cp_hash(s) % CALL_BUCKETS;
 }
 
 static void
@@ -291,7 +276,7 @@ static char *
 dlg_request_text(struct b2b *b, struct dlg *d, const char *method, uint32_t cseq,
 		 const char *extra, const char *ctype, const char *body)
 {
-	return xasprintf("%s %s SIP/2.0\r\n"
+	return cp_asprintf("%s %s SIP/2.0\r\n"
 			 "Via: SIP/2.0/UDP %s;branch=@BRANCH@;rport\r\n"
 			 "Max-Forwards: 70\r\n"
 			 "%s"
@@ -339,7 +324,7 @@ dlg_ack(struct b2b *b, struct dlg *d, uint32_t cseq, struct sip_ctx *ct)
 		char *full;
 
 		sip_token(br, sizeof(br));
-		full = xasprintf("%.*sz9hG4bK%s%s", (int)(at - t), t, br, at + 8);
+		full = cp_asprintf("%.*sz9hG4bK%s%s", (int)(at - t), t, br, at + 8);
 		if (full) {
 			sip_send_raw(b->ep, &d->dst, full, strlen(full));
 			if (ct)
@@ -599,10 +584,10 @@ ring(struct b2b *b, struct call *c, int ai)
 	index_del(b, &c->hb, NULL);
 	sip_token(tag, sizeof(tag));
 	sip_token(cid, sizeof(cid));
-	c->bl.callid = xasprintf("%s-b", cid);
+	c->bl.callid = cp_asprintf("%s-b", cid);
 	c->bl.local_tag = strdup(tag);
-	c->bl.local_uri = xasprintf("<sip:%s@%s>", c->q->name, b->cfg->cp.sip.domain);
-	c->bl.remote_uri = xasprintf("<sip:%s@%s>", a->id, b->cfg->cp.sip.domain);
+	c->bl.local_uri = cp_asprintf("<sip:%s@%s>", c->q->name, b->cfg->cp.sip.domain);
+	c->bl.remote_uri = cp_asprintf("<sip:%s@%s>", a->id, b->cfg->cp.sip.domain);
 	c->bl.target = strdup(rc[0]->uri);
 	c->bl.dst = rc[0]->addr;
 	c->bl.cseq = 0;
@@ -930,8 +915,8 @@ new_invite(struct b2b *b, struct sip_stx *st, const struct sip_msg *m, const str
 	c->a.callid = sdup(sip_hdr(m, SIP_H_CALL_ID)->value);
 	c->a.remote_tag = sdup(from.tag);
 	c->a.local_tag = strdup(tag);
-	c->a.remote_uri = xasprintf("<%.*s>", (int)from.uri.len, from.uri.p);
-	c->a.local_uri = xasprintf("<%.*s>", (int)to.uri.len, to.uri.p);
+	c->a.remote_uri = cp_asprintf("<%.*s>", (int)from.uri.len, from.uri.p);
+	c->a.local_uri = cp_asprintf("<%.*s>", (int)to.uri.len, to.uri.p);
 	c->a.target = contact_uri(m);
 	c->a.routes = routes_from(m, false);
 	{

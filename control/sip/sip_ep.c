@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "config/cfg.h"
+#include "core/str.h"
 #include "sip_ep.h"
 
 #define HBUCKETS 65536
@@ -106,11 +107,7 @@ struct sip_ep {
 static uint32_t
 hash(const char *s)
 {
-	uint32_t h = 2166136261u;
-
-	for (; *s; s++)
-		h = (h ^ (uint8_t)*s) * 16777619u;
-	return h % HBUCKETS;
+	return cp_hash(s) % HBUCKETS;
 }
 
 static void
@@ -151,18 +148,6 @@ h_find(struct sip_ep *ep, const char *key)
 
 /* ---- small helpers ---- */
 
-static char *
-xasprintf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
-	va_end(ap);
-	return s;
-}
 
 void
 sip_token(char *buf, size_t len)
@@ -352,13 +337,13 @@ stx_key(const struct sip_msg *m, const struct sip_via *via, struct sip_str metho
 	struct sip_str cm;
 
 	if (via->branch.len > 7 && strncmp(via->branch.p, "z9hG4bK", 7) == 0)
-		return xasprintf("s|%.*s|%.*s|%.*s", (int)via->branch.len, via->branch.p,
+		return cp_asprintf("s|%.*s|%.*s|%.*s", (int)via->branch.len, via->branch.p,
 				 (int)via->sent_by.len, via->sent_by.p, (int)method.len, method.p);
 	memset(&from, 0, sizeof(from));
 	if (sip_hdr(m, SIP_H_FROM))
 		sip_naddr_parse(sip_hdr(m, SIP_H_FROM)->value, &from);
 	sip_cseq(m, &cseq, &cm);
-	return xasprintf("2|%.*s|%u|%.*s|%.*s|%.*s|%.*s", cid ? (int)cid->value.len : 0,
+	return cp_asprintf("2|%.*s|%u|%.*s|%.*s|%.*s|%.*s", cid ? (int)cid->value.len : 0,
 			 cid ? cid->value.p : "", cseq, (int)from.tag.len, from.tag.p,
 			 (int)m->ruri.len, m->ruri.p, vh ? (int)vh->value.len : 0,
 			 vh ? vh->value.p : "", (int)method.len, method.p);
@@ -486,7 +471,7 @@ sip_respond(struct sip_stx *st, int code, const char *reason, const char *to_tag
 
 		sip_cseq(st->msg, &cseq, &cm);
 		st->state = ST_ACCEPTED;
-		st->ackh.key = xasprintf("a|%.*s|%u", (int)cid->value.len, cid->value.p, cseq);
+		st->ackh.key = cp_asprintf("a|%.*s|%u", (int)cid->value.len, cid->value.p, cseq);
 		if (st->ackh.key)
 			h_add(ep, &st->ackh);
 		st->g_ms = ep->conf.t1_ms;
@@ -626,7 +611,7 @@ ctx_start(struct sip_ep *ep, const struct sip_addr *dst, char *text, const char 
 		return NULL;
 	}
 	ct->req = text;
-	ct->h.key = xasprintf("c|%s|%s", branch, method);
+	ct->h.key = cp_asprintf("c|%s|%s", branch, method);
 	if (ct->h.key == NULL) {
 		free(ct->req);
 		free(ct);
@@ -669,7 +654,7 @@ sip_request(struct sip_ep *ep, const struct sip_addr *dst, const char *msg, sip_
 	sip_token(branch + 7, sizeof(branch) - 7);
 	memcpy(method, msg, mlen);
 	method[mlen] = '\0';
-	return ctx_start(ep, dst, xasprintf("%.*s%s%s", (int)(at - msg), msg, branch, at + 8),
+	return ctx_start(ep, dst, cp_asprintf("%.*s%s%s", (int)(at - msg), msg, branch, at + 8),
 			 branch, method, cb, ctxp);
 }
 
@@ -899,7 +884,7 @@ handle_request(struct sip_ep *ep, const char *buf, struct sip_msg *m, const stru
 		char *ak;
 
 		if (cid && sip_cseq(m, &cseq, &cm) == 0 &&
-		    (ak = xasprintf("a|%.*s|%u", (int)cid->value.len, cid->value.p, cseq))) {
+		    (ak = cp_asprintf("a|%.*s|%u", (int)cid->value.len, cid->value.p, cseq))) {
 			e = h_find(ep, ak);
 			free(ak);
 			if (e)
@@ -1004,7 +989,7 @@ handle_response(struct sip_ep *ep, const struct sip_msg *m)
 		ep->st.rx_dropped_responses++;
 		return;
 	}
-	key = xasprintf("c|%.*s|%.*s", (int)via.branch.len, via.branch.p, (int)cm.len, cm.p);
+	key = cp_asprintf("c|%.*s|%.*s", (int)via.branch.len, via.branch.p, (int)cm.len, cm.p);
 	e = key ? h_find(ep, key) : NULL;
 	free(key);
 	if (e == NULL) {

@@ -481,24 +481,6 @@ sip_digest_parse(struct sip_str v, struct sip_digest *d)
 	return 0;
 }
 
-static int
-whyf(char *why, size_t len, int code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-#include <stdarg.h>
-static int
-whyf(char *why, size_t len, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why && len) {
-		va_start(ap, fmt);
-		vsnprintf(why, len, fmt, ap);
-		va_end(ap);
-	}
-	return code;
-}
-
 /* Headers that may appear once only (RFC 3261 7.3.1: not lists). */
 static const uint8_t single[] = {
 	SIP_H_FROM, SIP_H_TO, SIP_H_CALL_ID, SIP_H_CSEQ, SIP_H_MAX_FORWARDS,
@@ -534,7 +516,7 @@ sip_check(const struct sip_msg *m, char *why, size_t whylen, struct sip_str *uns
 		if (h == NULL || sip_via_parse(h->value, &via) < 0 ||
 		    sip_cseq(m, &cseq, &meth) < 0 || sip_hdr(m, SIP_H_CALL_ID) == NULL ||
 		    sip_hdr(m, SIP_H_FROM) == NULL || sip_hdr(m, SIP_H_TO) == NULL)
-			return whyf(why, whylen, -1, "response without a valid Via, CSeq, "
+			return sip_errf(why, whylen, -1, "response without a valid Via, CSeq, "
 				    "Call-ID, From or To");
 		return 0;
 	}
@@ -545,12 +527,12 @@ sip_check(const struct sip_msg *m, char *why, size_t whylen, struct sip_str *uns
 			if (m->hdrs[k].id == single[i])
 				count++;
 		if (count > 1)
-			return whyf(why, whylen, 400, "%s appears %d times",
+			return sip_errf(why, whylen, 400, "%s appears %d times",
 				    sip_hdr_name(single[i]), count);
 	}
 	h = sip_hdr(m, SIP_H_VIA);
 	if (h == NULL)
-		return whyf(why, whylen, 400, "Missing Via");
+		return sip_errf(why, whylen, 400, "Missing Via");
 	for (unsigned k = 0; k < m->n_hdrs; k++) {
 		struct sip_str item;
 		uint32_t pos = 0;
@@ -559,27 +541,27 @@ sip_check(const struct sip_msg *m, char *why, size_t whylen, struct sip_str *uns
 			continue;
 		while (sip_list_next(m->hdrs[k].value, &pos, &item))
 			if (sip_via_parse(item, &via) < 0)
-				return whyf(why, whylen, 400, "Malformed Via");
+				return sip_errf(why, whylen, 400, "Malformed Via");
 	}
 	if (sip_hdr(m, SIP_H_CALL_ID) == NULL || sip_hdr(m, SIP_H_CALL_ID)->value.len == 0)
-		return whyf(why, whylen, 400, "Missing Call-ID");
+		return sip_errf(why, whylen, 400, "Missing Call-ID");
 	h = sip_hdr(m, SIP_H_FROM);
 	if (h == NULL || sip_naddr_parse(h->value, &na) < 0)
-		return whyf(why, whylen, 400, "Missing or malformed From");
+		return sip_errf(why, whylen, 400, "Missing or malformed From");
 	h = sip_hdr(m, SIP_H_TO);
 	if (h == NULL || sip_naddr_parse(h->value, &na) < 0)
-		return whyf(why, whylen, 400, "Missing or malformed To");
+		return sip_errf(why, whylen, 400, "Missing or malformed To");
 	if (sip_cseq(m, &cseq, &meth) < 0)
-		return whyf(why, whylen, 400, "Missing or malformed CSeq");
+		return sip_errf(why, whylen, 400, "Missing or malformed CSeq");
 	if (!(meth.len == m->method.len && memcmp(meth.p, m->method.p, meth.len) == 0) &&
 	    !(sip_str_ieq(m->method, "ACK") && sip_str_ieq(meth, "ACK")))
-		return whyf(why, whylen, 400, "CSeq method does not match the request line");
+		return sip_errf(why, whylen, 400, "CSeq method does not match the request line");
 	h = sip_hdr(m, SIP_H_MAX_FORWARDS);
 	if (h && sip_uint(h->value, 255, &n) < 0)
-		return whyf(why, whylen, 400, "Max-Forwards is not 0..255");
+		return sip_errf(why, whylen, 400, "Max-Forwards is not 0..255");
 	h = sip_hdr(m, SIP_H_EXPIRES);
 	if (h && sip_uint(h->value, UINT32_MAX, &n) < 0)
-		return whyf(why, whylen, 400, "Expires is not a number");
+		return sip_errf(why, whylen, 400, "Expires is not a number");
 	for (unsigned k = 0; k < m->n_hdrs; k++) {
 		if (m->hdrs[k].id == SIP_H_CONTACT && !sip_str_ieq(m->hdrs[k].value, "*")) {
 			struct sip_str item;
@@ -587,7 +569,7 @@ sip_check(const struct sip_msg *m, char *why, size_t whylen, struct sip_str *uns
 
 			while (sip_list_next(m->hdrs[k].value, &pos, &item))
 				if (sip_naddr_parse(item, &na) < 0)
-					return whyf(why, whylen, 400, "Malformed Contact");
+					return sip_errf(why, whylen, 400, "Malformed Contact");
 		}
 		if (m->hdrs[k].id == SIP_H_ROUTE || m->hdrs[k].id == SIP_H_RECORD_ROUTE) {
 			struct sip_str item;
@@ -595,30 +577,30 @@ sip_check(const struct sip_msg *m, char *why, size_t whylen, struct sip_str *uns
 
 			while (sip_list_next(m->hdrs[k].value, &pos, &item))
 				if (sip_naddr_parse(item, &na) < 0)
-					return whyf(why, whylen, 400, "Malformed %s",
+					return sip_errf(why, whylen, 400, "Malformed %s",
 						    sip_hdr_name(m->hdrs[k].id));
 		}
 	}
 	if (sip_uri_parse(m->ruri, &u) < 0)
-		return whyf(why, whylen, 400, "Malformed Request-URI");
+		return sip_errf(why, whylen, 400, "Malformed Request-URI");
 	if (!sip_str_ieq(u.scheme, "sip") && !sip_str_ieq(u.scheme, "sips"))
-		return whyf(why, whylen, 416, "Unsupported URI Scheme");
+		return sip_errf(why, whylen, 416, "Unsupported URI Scheme");
 	if (u.headers.len)
-		return whyf(why, whylen, 400, "Request-URI with headers");
+		return sip_errf(why, whylen, 400, "Request-URI with headers");
 	for (unsigned k = 0; k < m->n_hdrs; k++)
 		if (m->hdrs[k].id == SIP_H_REQUIRE && !sip_str_ieq(m->method, "ACK") &&
 		    !sip_str_ieq(m->method, "CANCEL")) {
 			/* we support no extension that a Require may name */
 			if (unsupported)
 				*unsupported = m->hdrs[k].value;
-			return whyf(why, whylen, 420, "Bad Extension");
+			return sip_errf(why, whylen, 420, "Bad Extension");
 		}
 	if (!sip_method_known(m->method))
-		return whyf(why, whylen, 501, "Not Implemented");
+		return sip_errf(why, whylen, 501, "Not Implemented");
 	if (m->body.len && (h = sip_hdr(m, SIP_H_CONTENT_TYPE)) != NULL &&
 	    (sip_str_ieq(m->method, "INVITE") || sip_str_ieq(m->method, "ACK")) &&
 	    !media_ok(h->value))
-		return whyf(why, whylen, 415, "Unsupported Media Type");
+		return sip_errf(why, whylen, 415, "Unsupported Media Type");
 	if ((h = sip_hdr(m, SIP_H_ACCEPT)) != NULL &&
 	    (sip_str_ieq(m->method, "INVITE") || sip_str_ieq(m->method, "OPTIONS"))) {
 		struct sip_str item;
@@ -636,7 +618,7 @@ sip_check(const struct sip_msg *m, char *why, size_t whylen, struct sip_str *uns
 				ok = true;
 		}
 		if (!ok)
-			return whyf(why, whylen, 406, "Not Acceptable");
+			return sip_errf(why, whylen, 406, "Not Acceptable");
 	}
 	return 0;
 }

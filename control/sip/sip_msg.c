@@ -18,8 +18,8 @@ static const struct {
 #undef X
 };
 
-static int
-errf(char *err, size_t errlen, int rc, const char *fmt, ...)
+int
+sip_errf(char *err, size_t errlen, int rc, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -98,15 +98,15 @@ parse_start(struct sip_msg *m, const char *p, const char *eol, char *err, size_t
 	const char *sp1 = memchr(p, ' ', (size_t)(eol - p)), *sp2;
 
 	if (sp1 == NULL)
-		return errf(err, errlen, -EINVAL, "start line has no spaces");
+		return sip_errf(err, errlen, -EINVAL, "start line has no spaces");
 	if ((size_t)(eol - p) >= 8 && strncasecmp(p, "SIP/", 4) == 0) {
 		/* Status-Line = SIP-Version SP Status-Code SP Reason-Phrase */
 		m->request = false;
 		if (sp1 - p != 7 || strncasecmp(p, "SIP/2.0", 7) != 0)
-			return errf(err, errlen, -EPROTONOSUPPORT, "SIP version is not 2.0");
+			return sip_errf(err, errlen, -EPROTONOSUPPORT, "SIP version is not 2.0");
 		if (eol - sp1 < 4 || sp1[1] < '1' || sp1[1] > '6' || sp1[2] < '0' || sp1[2] > '9' ||
 		    sp1[3] < '0' || sp1[3] > '9' || (eol - sp1 > 4 && sp1[4] != ' '))
-			return errf(err, errlen, -EINVAL, "status code is not 100..699");
+			return sip_errf(err, errlen, -EINVAL, "status code is not 100..699");
 		m->status = (sp1[1] - '0') * 100 + (sp1[2] - '0') * 10 + (sp1[3] - '0');
 		m->reason.p = eol - sp1 > 4 ? sp1 + 5 : eol;
 		m->reason.len = (uint32_t)(eol - m->reason.p);
@@ -116,22 +116,22 @@ parse_start(struct sip_msg *m, const char *p, const char *eol, char *err, size_t
 	m->request = true;
 	for (const char *q = p; q < sp1; q++)
 		if (!is_token(*q))
-			return errf(err, errlen, -EINVAL, "method is not a token");
+			return sip_errf(err, errlen, -EINVAL, "method is not a token");
 	if (sp1 == p)
-		return errf(err, errlen, -EINVAL, "empty method");
+		return sip_errf(err, errlen, -EINVAL, "empty method");
 	sp2 = memchr(sp1 + 1, ' ', (size_t)(eol - sp1 - 1));
 	if (sp2 == NULL || sp2 == sp1 + 1)
-		return errf(err, errlen, -EINVAL, "request line must be 'METHOD URI SIP/2.0'");
+		return sip_errf(err, errlen, -EINVAL, "request line must be 'METHOD URI SIP/2.0'");
 	if (memchr(sp2 + 1, ' ', (size_t)(eol - sp2 - 1)) != NULL)
-		return errf(err, errlen, -EINVAL, "request line has more than two spaces");
+		return sip_errf(err, errlen, -EINVAL, "request line has more than two spaces");
 	m->method = (struct sip_str){ p, (uint32_t)(sp1 - p) };
 	m->ruri = (struct sip_str){ sp1 + 1, (uint32_t)(sp2 - sp1 - 1) };
 	if (memchr(m->ruri.p, ':', m->ruri.len) == NULL)
-		return errf(err, errlen, -EINVAL, "Request-URI has no scheme");
+		return sip_errf(err, errlen, -EINVAL, "Request-URI has no scheme");
 	if (eol - sp2 - 1 < 4 || strncasecmp(sp2 + 1, "SIP/", 4) != 0)
-		return errf(err, errlen, -EINVAL, "request line must end in SIP/2.0");
+		return sip_errf(err, errlen, -EINVAL, "request line must end in SIP/2.0");
 	if (eol - sp2 - 1 != 7 || strncasecmp(sp2 + 1, "SIP/2.0", 7) != 0)
-		return errf(err, errlen, -EPROTONOSUPPORT, "SIP version is not 2.0");
+		return sip_errf(err, errlen, -EPROTONOSUPPORT, "SIP version is not 2.0");
 	return 0;
 }
 
@@ -179,15 +179,15 @@ sip_parse_ex(struct sip_msg *m, const char *buf, size_t len, unsigned flags, cha
 	while (p < end && (*p == '\r' || *p == '\n'))
 		p++;
 	if (p == end)
-		return stream ? -EAGAIN : errf(err, errlen, -EINVAL, "empty message");
+		return stream ? -EAGAIN : sip_errf(err, errlen, -EINVAL, "empty message");
 	eol = line_end(p, end);
 	if (eol == NULL) {
 		if (stream && len < SIP_MAX_MSG)
 			return -EAGAIN;
-		return errf(err, errlen, -EINVAL, "no end of the start line");
+		return sip_errf(err, errlen, -EINVAL, "no end of the start line");
 	}
 	if (memchr(p, '\0', (size_t)(eol - p)) != NULL)
-		return errf(err, errlen, -EINVAL, "NUL in the start line");
+		return sip_errf(err, errlen, -EINVAL, "NUL in the start line");
 	rc = parse_start(m, p, eol, err, errlen);
 	if (rc < 0 && !lenient)
 		return rc;
@@ -208,14 +208,14 @@ sip_parse_ex(struct sip_msg *m, const char *buf, size_t len, unsigned flags, cha
 		if (eol == NULL) {
 			if (stream && len < SIP_MAX_MSG)
 				return -EAGAIN;
-			return errf(err, errlen, -EINVAL, "headers do not end with an empty line");
+			return sip_errf(err, errlen, -EINVAL, "headers do not end with an empty line");
 		}
 		if (eol == p) {                  /* the empty line */
 			p = next_line(eol);
 			break;
 		}
 		if (is_ws(*p))
-			return errf(err, errlen, -EINVAL, "continuation line before any header");
+			return sip_errf(err, errlen, -EINVAL, "continuation line before any header");
 		/* a header value runs on over folded lines (CRLF followed by WS) */
 		vend = eol;
 		while (next_line(vend) < end && is_ws(*next_line(vend))) {
@@ -224,26 +224,26 @@ sip_parse_ex(struct sip_msg *m, const char *buf, size_t len, unsigned flags, cha
 			if (e2 == NULL) {
 				if (stream && len < SIP_MAX_MSG)
 					return -EAGAIN;
-				return errf(err, errlen, -EINVAL, "headers do not end with an empty line");
+				return sip_errf(err, errlen, -EINVAL, "headers do not end with an empty line");
 			}
 			vend = e2;
 		}
 		last_eol = vend;
 		colon = memchr(p, ':', (size_t)(eol - p));
 		if (colon == NULL)
-			return errf(err, errlen, -EINVAL, "header line without a colon: '%.*s'",
+			return sip_errf(err, errlen, -EINVAL, "header line without a colon: '%.*s'",
 				    (int)(eol - p > 40 ? 40 : eol - p), p);
 		name_end = colon;
 		while (name_end > p && is_ws(name_end[-1]))
 			name_end--;
 		if (name_end == p)
-			return errf(err, errlen, -EINVAL, "header with an empty name");
+			return sip_errf(err, errlen, -EINVAL, "header with an empty name");
 		for (const char *q = p; q < name_end; q++)
 			if (!is_token(*q))
-				return errf(err, errlen, -EINVAL, "header name '%.*s' is not a token",
+				return sip_errf(err, errlen, -EINVAL, "header name '%.*s' is not a token",
 					    (int)(name_end - p > 40 ? 40 : name_end - p), p);
 		if (m->n_hdrs >= SIP_MAX_HDRS)
-			return errf(err, errlen, -E2BIG, "more than %d headers", SIP_MAX_HDRS);
+			return sip_errf(err, errlen, -E2BIG, "more than %d headers", SIP_MAX_HDRS);
 		v = colon + 1;
 		while (v < vend && (is_ws(*v) || *v == '\r' || *v == '\n'))
 			v++;
@@ -253,7 +253,7 @@ sip_parse_ex(struct sip_msg *m, const char *buf, size_t len, unsigned flags, cha
 		for (const char *z = memchr(p, '\0', (size_t)(vend - p)); z;
 		     z = memchr(z + 1, '\0', (size_t)(vend - z - 1)))
 			if (z == p || z[-1] != '\\')
-				return errf(err, errlen, -EINVAL, "NUL in a header");
+				return sip_errf(err, errlen, -EINVAL, "NUL in a header");
 		h = &m->hdrs[m->n_hdrs];
 		h->name = (struct sip_str){ p, (uint32_t)(name_end - p) };
 		h->value = (struct sip_str){ v, (uint32_t)(vend - v) };
@@ -265,26 +265,26 @@ sip_parse_ex(struct sip_msg *m, const char *buf, size_t len, unsigned flags, cha
 			uint32_t n = 0;
 
 			if (parse_length(h->value, &n) < 0 && !lenient)
-				return errf(err, errlen, -EINVAL, "Content-Length is not a number");
+				return sip_errf(err, errlen, -EINVAL, "Content-Length is not a number");
 			if (have_clen && n != clen && !lenient)
-				return errf(err, errlen, -EINVAL, "two different Content-Length values");
+				return sip_errf(err, errlen, -EINVAL, "two different Content-Length values");
 			clen = n;
 			have_clen = true;
 		}
 		p = next_line(last_eol);          /* past the folded lines */
 	}
 	if ((size_t)(p - buf) > SIP_MAX_MSG)
-		return errf(err, errlen, -E2BIG, "headers longer than %d bytes", SIP_MAX_MSG);
+		return sip_errf(err, errlen, -E2BIG, "headers longer than %d bytes", SIP_MAX_MSG);
 	if (stream && !have_clen)
-		return errf(err, errlen, -EINVAL, "Content-Length is required over a stream");
+		return sip_errf(err, errlen, -EINVAL, "Content-Length is required over a stream");
 	if (!have_clen || lenient)
 		clen = lenient ? 0 : (uint32_t)(end - p);
 	if (clen > SIP_MAX_MSG)
-		return errf(err, errlen, -E2BIG, "body longer than %d bytes", SIP_MAX_MSG);
+		return sip_errf(err, errlen, -E2BIG, "body longer than %d bytes", SIP_MAX_MSG);
 	if ((size_t)(end - p) < clen) {
 		if (stream)
 			return -EAGAIN;
-		return errf(err, errlen, -EINVAL, "Content-Length %u is larger than the %zu body bytes",
+		return sip_errf(err, errlen, -EINVAL, "Content-Length %u is larger than the %zu body bytes",
 			    clen, (size_t)(end - p));
 	}
 	m->body = (struct sip_str){ p, clen };

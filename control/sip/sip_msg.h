@@ -99,6 +99,11 @@ int sip_parse(struct sip_msg *m, const char *buf, size_t len, bool stream,
 int sip_parse_ex(struct sip_msg *m, const char *buf, size_t len, unsigned flags,
 		 char *err, size_t errlen);
 
+/* Writes the formatted reason into @err (if any) and returns @rc: the
+ * "where: what" buffer every parser here fills. */
+int sip_errf(char *err, size_t errlen, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 /* The header's canonical name ("Call-ID"), or NULL for SIP_H_OTHER. */
 const char *sip_hdr_name(enum sip_hdr_id id);
 

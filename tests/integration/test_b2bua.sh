@@ -205,24 +205,7 @@ check "  with the final report" test $? -eq 0
 # clean: a SIPp phone aborts a call when our ACK overtakes its own answer
 # to a retransmitted INVITE, a race of the test peer, not of the B2BUA.)
 LOSS_CONF=$WORK/loss.yaml
-python3 - "$CONF" "$LOSS_CONF" <<'PY'
-import sys
-src, dst = sys.argv[1:]
-t = open(src).read()
-head = t[:t.index("  agents:\n    - { id:")]
-head = head.replace('        - number: "2000"\n          queue: sales\n', '')
-agents = "".join(f'    - {{ id: "2{i:03d}", password: "pw{i}" }}\n' for i in range(20))
-members = ", ".join(f'"2{i:03d}"' for i in range(20))
-t = head + "  agents:\n" + agents + f"""  queues:
-    - name: support
-      agents: [{members}]
-      ring_timeout_s: 30
-      wrapup_s: 0
-      max_wait_s: 120
-      no_agents: queue
-"""
-open(dst, "w").write(t.replace("cps_limit: 200", "cps_limit: 1000"))
-PY
+"$SRC/tests/lib/manyagents.py" "$CONF" "$LOSS_CONF" 20 2
 check "callplane-cp starts with 20 agents" start_cp "$LOSS_CONF"
 for i in $(seq 0 19); do reg "2$(printf %03d $i)" "pw$i" 5090 --alg MD5 >/dev/null; done
 check "  20 agents registered" test "$(cpstat "sum(a['state']=='ready' for a in s['agents'])")" -eq 20
