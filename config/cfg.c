@@ -22,11 +22,9 @@ static const char *const log_level_names[] = {
 	"", "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug", NULL,
 };
 
-#define F(st, k, t, fl, ...) { .key = #k, .type = t, .flags = fl, \
-	.off = offsetof(struct st, k), __VA_ARGS__ }
-#define FK(st, k, member, t, fl, ...) { .key = k, .type = t, .flags = fl, \
-	.off = offsetof(struct st, member), __VA_ARGS__ }
-#define END { .key = NULL }
+#define F CFG_FIELD
+#define FK CFG_FIELD_KEY
+#define END CFG_FIELD_END
 
 static const struct cfg_field eal_fields[] = {
 	F(cfg_eal, lcores, CFG_T_STR, CFG_F_REQUIRED, .max = 64,

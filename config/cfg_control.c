@@ -12,11 +12,9 @@
 
 const char *const cfg_no_agents_names[] = { "reject", "queue", NULL };
 
-#define F(st, k, t, fl, ...) { .key = #k, .type = t, .flags = fl, \
-	.off = offsetof(struct st, k), __VA_ARGS__ }
-#define FK(st, k, member, t, fl, ...) { .key = k, .type = t, .flags = fl, \
-	.off = offsetof(struct st, member), __VA_ARGS__ }
-#define END { .key = NULL }
+#define F CFG_FIELD
+#define FK CFG_FIELD_KEY
+#define END CFG_FIELD_END
 
 static const struct cfg_field sip_fields[] = {
 	F(cfg_sip, listen, CFG_T_STRLIST, CFG_F_REQUIRED, .max = 8,

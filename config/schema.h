@@ -46,6 +46,14 @@ struct cfg_ip6 {
 
 struct cfg_ctx;
 
+/* Table rows: a field named as its struct member, one with another key,
+ * and the terminator. */
+#define CFG_FIELD(st, k, t, fl, ...) { .key = #k, .type = t, .flags = fl, \
+	.off = offsetof(struct st, k), __VA_ARGS__ }
+#define CFG_FIELD_KEY(st, k, member, t, fl, ...) { .key = k, .type = t, .flags = fl, \
+	.off = offsetof(struct st, member), __VA_ARGS__ }
+#define CFG_FIELD_END { .key = NULL }
+
 /* Cross-field check of one map after its fields were loaded. */
 typedef void (*cfg_check_h)(struct cfg_ctx *ctx, yaml_node_t *map,
 			    const char *path, void *obj);
