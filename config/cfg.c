@@ -166,7 +166,7 @@ static const struct cfg_field dp_fields[] = {
 
 static void root_check(struct cfg_ctx *, yaml_node_t *, const char *, void *);
 
-static const struct cfg_field root_fields[] = {
+const struct cfg_field cfg_root_fields[] = {
 	{ .key = "dataplane", .type = CFG_T_MAP, .flags = CFG_F_REQUIRED,
 	  .off = offsetof(struct cfg, dp), .sub = dp_fields },
 	{ .key = "control", .type = CFG_T_MAP, .off = offsetof(struct cfg, cp),
@@ -591,7 +591,7 @@ cfg_load(struct cfg **out, const char *path, char *err, size_t errlen)
 	c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return -ENOMEM;
-	ret = cfg_schema_load(path, root_fields, root_check, c, err, errlen);
+	ret = cfg_schema_load(path, cfg_root_fields, root_check, c, err, errlen);
 	if (ret < 0)
 		goto out;
 	c->path = strdup(path);
@@ -613,7 +613,7 @@ cfg_free(struct cfg *cfg)
 		return;
 	for (uint32_t i = 0; i < cfg->cp.n_trunks; i++)
 		free(cfg->cp.trunks[i].nets);
-	cfg_schema_free(root_fields, cfg);
+	cfg_schema_free(cfg_root_fields, cfg);
 	free(cfg->path);
 	free(cfg);
 }

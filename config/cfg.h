@@ -157,6 +157,9 @@ extern const char *const cfg_role_names[];
 int cfg_load(struct cfg **out, const char *path, char *err, size_t errlen);
 void cfg_free(struct cfg *cfg);
 
+/* The whole file's field table (for diff, swap and show walks). */
+extern const struct cfg_field cfg_root_fields[];
+
 /* Parses "a.b.c.d:port" or "[v6]:port" into a sockaddr; 0 or -EINVAL. */
 struct sockaddr_storage;
 int cfg_parse_hostport(const char *s, struct sockaddr_storage *out);

@@ -58,7 +58,7 @@ static const struct cfg_field trunk_fields[] = {
 
 static const struct cfg_field agent_fields[] = {
 	F(cfg_agent, id, CFG_T_STR, CFG_F_REQUIRED, .max = 64),
-	F(cfg_agent, password, CFG_T_STR, CFG_F_REQUIRED, .max = 128),
+	F(cfg_agent, password, CFG_T_STR, CFG_F_REQUIRED | CFG_F_SECRET, .max = 128),
 	F(cfg_agent, name, CFG_T_STR, 0, .max = 128),
 	END,
 };

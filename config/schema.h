@@ -31,6 +31,7 @@ enum cfg_ftype {
 
 #define CFG_F_REQUIRED  (1u << 0)
 #define CFG_F_RUNTIME   (1u << 1) /* reloadable without restart */
+#define CFG_F_SECRET    (1u << 2) /* never shown back (passwords) */
 
 struct cfg_ip4 {
 	uint32_t addr;  /* network byte order */
@@ -105,5 +106,20 @@ void cfg_pathf(char *buf, size_t len, const char *fmt, ...)
 /* Parses "a.b.c.d[/len]" / IPv6 text; 0 or -EINVAL. */
 int cfg_parse_ip4(const char *s, bool want_prefix, struct cfg_ip4 *out);
 int cfg_parse_ip6(const char *s, bool want_prefix, struct cfg_ip6 *out);
+
+/* ---- walks over loaded configs (schema_walk.c) ---- */
+
+typedef void (*cfg_diff_h)(void *arg, const char *path);
+/* Calls @cb with the key path ("control.sip.listen") of every boot-only
+ * setting (not under a CFG_F_RUNTIME field) that differs between @a and
+ * @b; returns how many. */
+unsigned cfg_schema_diff_boot(const struct cfg_field *root, const void *a, const void *b,
+			      cfg_diff_h cb, void *arg);
+/* Swaps every boot-only value between @a and @b, so that @b keeps the
+ * running boot settings and @a (about to be freed) takes the others. */
+void cfg_schema_swap_boot(const struct cfg_field *root, void *a, void *b);
+/* The settings as one JSON object (CFG_F_SECRET values masked). */
+struct jw;
+void cfg_schema_json(const struct cfg_field *root, const void *obj, struct jw *w);
 
 #endif

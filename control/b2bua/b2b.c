@@ -8,11 +8,13 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "b2b.h"
+#include "common/json.h"
 #include "core/str.h"
 #include "ngc/ngc.h"
 #include "registrar/reg.h"
@@ -42,17 +44,23 @@ struct agent {
 	struct cp_timer wrap;
 	struct call *call;
 	uint64_t answered;
+	uint64_t state_since_ms;
+	bool signed_out;          /* logged out by an admin: a REGISTER alone
+				   * does not make it ready again */
+	bool want_not_ready;      /* not-ready asked for during a call */
+	bool retired;             /* gone from the config, kept while in use */
 	struct b2b *b;
 };
 
 struct queue {
 	char *name;
 	struct cfg_queue conf;
-	int *members;             /* agent indexes */
+	struct agent **members;
 	unsigned n_members;
 	struct call *head, *tail; /* callers waiting, oldest first */
 	unsigned waiting;
 	uint64_t offered, answered, abandoned, timeouts, rejected, answer_ms_sum;
+	bool retired;             /* gone from the config: serves its waiters */
 };
 
 /* One SIP dialog as the B2BUA sees it. */
@@ -79,7 +87,7 @@ struct call {
 	uint32_t id;
 	int state;
 	struct queue *q;
-	int agent;                       /* ringing or talking to; -1 */
+	struct agent *ag;                /* ringing or talking to */
 	struct dlg a, bl;
 	struct hnode ha, hb;
 	struct sip_stx *a_inv;           /* caller's INVITE until answered */
@@ -97,14 +105,17 @@ struct call {
 
 struct b2b {
 	struct cp_loop *loop;
-	const struct cfg *cfg;
+	const struct cfg *cfg;           /* boot settings and the runtime ones in force */
 	struct sip_ep *ep;
 	struct ngc *ng;
 	struct reg *reg;
-	struct agent *agents;
+	struct agent **agents;
 	unsigned n_agents;
-	struct queue *queues;
-	unsigned n_queues;
+	struct queue **queues;           /* current, then retired ones */
+	unsigned n_queues, n_queues_all;
+	struct agent **retired;          /* agents dropped by a reload */
+	unsigned n_retired;
+	uint64_t reloads;
 	struct call *calls;
 	unsigned n_calls;
 	uint32_t next_id;
@@ -115,6 +126,14 @@ struct b2b {
 	double tokens;
 	uint64_t tokens_ms;
 	struct b2b_stats st;
+	uint64_t wait_hist[8];           /* answered calls by wait, cumulative */
+	uint64_t inv_ring[11];           /* INVITEs seen, one sample a second */
+	unsigned inv_pos, inv_n;
+};
+
+#define WAIT_BUCKETS 8
+static const uint64_t wait_bucket_ms[WAIT_BUCKETS] = {
+	1000, 2000, 5000, 10000, 20000, 30000, 60000, 120000,
 };
 
 #define LOG(c, fmt, ...) \
@@ -362,8 +381,8 @@ static struct agent *
 agent_by_id(struct b2b *b, const char *id)
 {
 	for (unsigned i = 0; i < b->n_agents; i++)
-		if (strcmp(b->agents[i].id, id) == 0)
-			return &b->agents[i];
+		if (strcmp(b->agents[i]->id, id) == 0)
+			return b->agents[i];
 	return NULL;
 }
 
@@ -373,6 +392,8 @@ agent_set(struct agent *a, int state)
 	if (a->state != state)
 		fprintf(stderr, "callplane-cp: agent %s: %s -> %s\n", a->id,
 			ag_state_names[a->state], ag_state_names[state]);
+	if (a->state != state)
+		a->state_since_ms = cp_now_ms(a->b->loop);
 	a->state = state;
 	if (state == AG_READY)
 		a->idle_since_ms = cp_now_ms(a->b->loop);
@@ -383,8 +404,8 @@ static void dispatch(struct b2b *b, struct queue *q);
 static void
 dispatch_all(struct b2b *b)
 {
-	for (unsigned i = 0; i < b->n_queues; i++)
-		dispatch(b, &b->queues[i]);
+	for (unsigned i = 0; i < b->n_queues_all; i++)
+		dispatch(b, b->queues[i]);
 }
 
 static void
@@ -404,13 +425,18 @@ agent_release(struct b2b *b, struct call *c, bool talked)
 {
 	struct agent *a;
 
-	if (c->agent < 0)
+	if (c->ag == NULL)
 		return;
-	a = &b->agents[c->agent];
-	c->agent = -1;
+	a = c->ag;
+	c->ag = NULL;
 	a->call = NULL;
 	if (a->state == AG_NOT_READY || a->state == AG_LOGGED_OUT)
 		return;
+	if (a->signed_out || a->want_not_ready) {
+		a->want_not_ready = false;
+		agent_set(a, a->signed_out ? AG_LOGGED_OUT : AG_NOT_READY);
+		return;
+	}
 	if (talked && c->q->conf.wrapup_s) {
 		agent_set(a, AG_WRAPUP);
 		cp_timer_set(b->loop, &a->wrap, c->q->conf.wrapup_s * 1000, wrap_done, a);
@@ -474,8 +500,9 @@ q_logged_in(struct b2b *b, struct queue *q)
 {
 	unsigned n = 0;
 
+	(void)b;
 	for (unsigned i = 0; i < q->n_members; i++)
-		n += b->agents[q->members[i]].state != AG_LOGGED_OUT;
+		n += q->members[i]->state != AG_LOGGED_OUT;
 	return n;
 }
 
@@ -563,7 +590,7 @@ ring_timeout(struct cp_timer *t)
 	struct call *c = t->arg;
 
 	if (c->b_inv && c->state == CS_RINGING) {
-		LOG(c, "agent %s did not answer in %u s", c->b->agents[c->agent].id,
+		LOG(c, "agent %s did not answer in %u s", c->ag->id,
 		    c->q->conf.ring_timeout_s);
 		c->miss_on_fail = true;
 		c->cancelling = true;
@@ -572,9 +599,8 @@ ring_timeout(struct cp_timer *t)
 }
 
 static bool
-ring(struct b2b *b, struct call *c, int ai)
+ring(struct b2b *b, struct call *c, struct agent *a)
 {
-	struct agent *a = &b->agents[ai];
 	const struct reg_contact *rc[1];
 	char tag[17], cid[33], *t;
 
@@ -604,7 +630,7 @@ ring(struct b2b *b, struct call *c, int ai)
 		return false;
 	c->hb = (struct hnode){ .call = c, .b_leg = true };
 	index_add(b, &c->hb, c->bl.callid);
-	c->agent = ai;
+	c->ag = a;
 	c->cancelling = false;
 	c->miss_on_fail = true;
 	a->call = c;
@@ -621,21 +647,21 @@ dispatch(struct b2b *b, struct queue *q)
 {
 	while (q->head) {
 		struct call *c = q->head;
-		int best = -1;
+		struct agent *best = NULL;
 
 		for (unsigned i = 0; i < q->n_members; i++) {
-			struct agent *a = &b->agents[q->members[i]];
+			struct agent *a = q->members[i];
 
-			if (a->state == AG_READY &&
-			    (best < 0 || a->idle_since_ms < b->agents[best].idle_since_ms))
-				best = q->members[i];
+			if (a->state == AG_READY && !a->retired &&
+			    (best == NULL || a->idle_since_ms < best->idle_since_ms))
+				best = a;
 		}
-		if (best < 0)
+		if (best == NULL)
 			return;
 		q_remove(c);
 		if (!ring(b, c, best)) {
 			/* no usable contact: take the agent out and try again */
-			agent_set(&b->agents[best], AG_LOGGED_OUT);
+			agent_set(best, AG_LOGGED_OUT);
 			q_insert(c, true);
 		}
 	}
@@ -685,8 +711,11 @@ ng_answer_done(void *arg, int rc, const struct ben_doc *doc, const struct ben_no
 	c->q->answered++;
 	b->st.answer_ms_sum += c->answered_ms - c->arrived_ms;
 	c->q->answer_ms_sum += c->answered_ms - c->arrived_ms;
-	b->agents[c->agent].answered++;
-	LOG(c, "connected to agent %s after %llu ms", b->agents[c->agent].id,
+	for (unsigned i = 0; i < WAIT_BUCKETS; i++)
+		if (c->answered_ms - c->arrived_ms <= wait_bucket_ms[i])
+			b->wait_hist[i]++;
+	c->ag->answered++;
+	LOG(c, "connected to agent %s after %llu ms", c->ag->id,
 	    (unsigned long long)(c->answered_ms - c->arrived_ms));
 }
 
@@ -728,8 +757,8 @@ b_invite_resp(void *arg, struct sip_ctx *ct, const struct sip_msg *m, int status
 			call_end(b, c, 488, "Not Acceptable Here", false, true);
 			return;
 		}
-		agent_set(&b->agents[c->agent], AG_ON_CALL);
-		b->agents[c->agent].misses = 0;
+		agent_set(c->ag, AG_ON_CALL);
+		c->ag->misses = 0;
 		c->state = CS_ANSWERING;
 		kv[0] = "command"; kv[1] = "answer";
 		kv[2] = "call-id"; kv[3] = c->a.callid;
@@ -747,7 +776,7 @@ b_invite_resp(void *arg, struct sip_ctx *ct, const struct sip_msg *m, int status
 		return;
 	cp_timer_stop(&c->ring_t);
 	c->b_inv = NULL;
-	a = &b->agents[c->agent];
+	a = c->ag;
 	LOG(c, "agent %s answered %d", a->id, status);
 	if (status == 486 || status == 600 || status == 603)
 		b->st.agent_busy++;
@@ -755,9 +784,12 @@ b_invite_resp(void *arg, struct sip_ctx *ct, const struct sip_msg *m, int status
 		b->st.agent_misses++;
 		a->misses++;
 	}
-	c->agent = -1;
+	c->ag = NULL;
 	a->call = NULL;
-	if (a->misses >= c->q->conf.max_misses) {
+	if ((a->signed_out || a->want_not_ready) && a->state == AG_RINGING) {
+		a->want_not_ready = false;
+		agent_set(a, a->signed_out ? AG_LOGGED_OUT : AG_NOT_READY);
+	} else if (a->misses >= c->q->conf.max_misses) {
 		agent_set(a, AG_NOT_READY);
 		fprintf(stderr, "callplane-cp: agent %s: %u rings missed: not ready\n", a->id,
 			a->misses);
@@ -880,8 +912,8 @@ new_invite(struct b2b *b, struct sip_stx *st, const struct sip_msg *m, const str
 	for (uint32_t i = 0; i < tr->n_dids && q == NULL; i++)
 		if (sip_str_ieq(ru.user, tr->dids[i].number))
 			for (unsigned k = 0; k < b->n_queues; k++)
-				if (strcmp(b->queues[k].name, tr->dids[i].queue) == 0)
-					q = &b->queues[k];
+				if (strcmp(b->queues[k]->name, tr->dids[i].queue) == 0)
+					q = b->queues[k];
 	if (q == NULL) {
 		b->st.unknown_did_404++;
 		sip_respond(st, 404, "Not Found", NULL, NULL, NULL, NULL);
@@ -909,7 +941,7 @@ new_invite(struct b2b *b, struct sip_stx *st, const struct sip_msg *m, const str
 	c->b = b;
 	c->id = ++b->next_id;
 	c->q = q;
-	c->agent = -1;
+	c->ag = NULL;
 	c->a_inv = st;
 	c->arrived_ms = cp_now_ms(b->loop);
 	c->a.callid = sdup(sip_hdr(m, SIP_H_CALL_ID)->value);
@@ -1186,7 +1218,7 @@ agent_contacts(void *arg, const char *user, unsigned n)
 	if (a == NULL)
 		return;
 	a->contacts = n;
-	if (n && a->state == AG_LOGGED_OUT) {
+	if (n && a->state == AG_LOGGED_OUT && !a->signed_out) {
 		a->misses = 0;
 		agent_set(a, AG_READY);
 		dispatch_all(b);
@@ -1197,42 +1229,18 @@ agent_contacts(void *arg, const char *user, unsigned n)
 
 /* ---- events from the dataplane ---- */
 
-/* The string value of "key" in a flat JSON object (no unescaping beyond
- * \" and \\), into @out; false if absent. */
-static bool
-json_str(const char *js, size_t len, const char *key, char *out, size_t outlen)
-{
-	char pat[64];
-	const char *p, *end = js + len;
-	size_t n = 0;
-
-	snprintf(pat, sizeof(pat), "\"%s\":", key);
-	p = memmem(js, len, pat, strlen(pat));
-	if (p == NULL)
-		return false;
-	p += strlen(pat);
-	while (p < end && *p == ' ')
-		p++;
-	if (p >= end || *p != '"')
-		return false;
-	for (p++; p < end && *p != '"' && n + 1 < outlen; p++) {
-		if (*p == '\\' && p + 1 < end)
-			p++;
-		out[n++] = *p;
-	}
-	out[n] = '\0';
-	return p < end && *p == '"';
-}
-
 void
 b2b_event(struct b2b *b, const char *js, size_t len)
 {
 	char type[32], cid[256];
+	struct json_node nodes[128];
+	struct json_doc d = { .nodes = nodes, .cap = 128 };
 	bool b_leg;
 	struct call *c;
 
-	if (!json_str(js, len, "type", type, sizeof(type)) ||
-	    !json_str(js, len, "call-id", cid, sizeof(cid)))
+	if (json_parse(&d, js, len, NULL, 0) < 0 ||
+	    !json_str(json_get(&d, &nodes[0], "type"), type, sizeof(type)) ||
+	    !json_str(json_get(&d, &nodes[0], "call-id"), cid, sizeof(cid)))
 		return;
 	c = call_find(b, (struct sip_str){ cid, (uint32_t)strlen(cid) }, &b_leg);
 	if (c == NULL || b_leg)
@@ -1247,36 +1255,245 @@ b2b_event(struct b2b *b, const char *js, size_t len)
 
 /* ---- setup ---- */
 
-static int
-load(struct b2b *b, const struct cfg_control *cc)
+/* ---- setup and reload ---- */
+
+static void
+agent_free(struct agent *a)
 {
-	b->n_agents = cc->n_agents;
-	b->agents = calloc(cc->n_agents ? cc->n_agents : 1, sizeof(*b->agents));
-	b->n_queues = cc->n_queues;
-	b->queues = calloc(cc->n_queues ? cc->n_queues : 1, sizeof(*b->queues));
-	if (b->agents == NULL || b->queues == NULL)
+	cp_timer_stop(&a->wrap);
+	free(a->id);
+	free(a->password);
+	free(a->name);
+	free(a);
+}
+
+static void
+queue_free(struct queue *q)
+{
+	free(q->members);
+	free(q->name);
+	free(q);
+}
+
+static bool
+queue_in_use(struct b2b *b, const struct queue *q)
+{
+	for (struct call *c = b->calls; c; c = c->next)
+		if (c->q == q)
+			return true;
+	return false;
+}
+
+static int
+set_str(char **dst, const char *src)
+{
+	char *s = src ? strdup(src) : NULL;
+
+	if (src && s == NULL)
 		return -ENOMEM;
+	free(*dst);
+	*dst = s;
+	return 0;
+}
+
+/*
+ * Makes the runtime sections of @cc the ones in force. Agents and queues
+ * that stay (same id, same name) keep their objects, state, calls and
+ * timers; new ones start logged out (or ready if the phone is already
+ * registered); removed ones are retired: a call in progress finishes, a
+ * retired queue still serves the callers waiting in it. Nothing is
+ * changed unless every allocation succeeded. Counts go to @sum if given.
+ */
+static int
+load(struct b2b *b, const struct cfg_control *cc, struct b2b_reload_sum *sum)
+{
+	struct agent **na = calloc(cc->n_agents + 1, sizeof(*na));
+	struct queue **nq = calloc(cc->n_queues + b->n_queues_all + 1, sizeof(*nq));
+	bool *kept_a = calloc(b->n_agents + 1, sizeof(bool));
+	bool *kept_q = calloc(b->n_queues_all + 1, sizeof(bool));
+	struct agent ***mem = calloc(cc->n_queues + 1, sizeof(*mem));
+	unsigned *n_mem = calloc(cc->n_queues + 1, sizeof(*n_mem));
+	struct b2b_reload_sum s = { 0 };
+	unsigned nqa = 0;
+	int rc = -ENOMEM;
+
+	if (na == NULL || nq == NULL || kept_a == NULL || kept_q == NULL || mem == NULL ||
+	    n_mem == NULL)
+		goto fail;
+	/* 1. build everything new first, so a failure changes nothing */
 	for (unsigned i = 0; i < cc->n_agents; i++) {
-		b->agents[i].id = cc->agents[i].id;
-		b->agents[i].password = cc->agents[i].password;
-		b->agents[i].name = cc->agents[i].name;
-		b->agents[i].b = b;
+		struct agent *a = agent_by_id(b, cc->agents[i].id);
+
+		if (a == NULL) {
+			a = calloc(1, sizeof(*a));
+			if (a == NULL || set_str(&a->id, cc->agents[i].id) < 0)
+				goto fail_new;
+			a->b = b;
+			a->state_since_ms = cp_now_ms(b->loop);
+			s.agents_added++;
+		}
+		na[i] = a;
 	}
 	for (unsigned i = 0; i < cc->n_queues; i++) {
-		struct queue *q = &b->queues[i];
+		struct queue *q = NULL;
 
-		q->name = cc->queues[i].name;
+		for (unsigned k = 0; k < b->n_queues; k++)
+			if (strcmp(b->queues[k]->name, cc->queues[i].name) == 0)
+				q = b->queues[k];
+		if (q == NULL) {
+			q = calloc(1, sizeof(*q));
+			if (q == NULL || set_str(&q->name, cc->queues[i].name) < 0)
+				goto fail_new;
+			s.queues_added++;
+		}
+		nq[nqa++] = q;
+	}
+	for (unsigned i = 0; i < cc->n_queues; i++) {
+		mem[i] = calloc(cc->queues[i].n_agents + 1, sizeof(**mem));
+		if (mem[i] == NULL)
+			goto fail_new;
+		for (unsigned k = 0; k < cc->queues[i].n_agents; k++)
+			for (unsigned j = 0; j < cc->n_agents; j++)
+				if (strcmp(na[j]->id, cc->queues[i].agents[k]) == 0)
+					mem[i][n_mem[i]++] = na[j];
+	}
+	/* 2. commit: nothing below fails */
+	for (unsigned i = 0; i < cc->n_agents; i++) {
+		struct agent *a = na[i];
+
+		/* strdup failures here would leave the old value: acceptable */
+		set_str(&a->password, cc->agents[i].password);
+		set_str(&a->name, cc->agents[i].name);
+		for (unsigned k = 0; k < b->n_agents; k++)
+			if (b->agents[k] == a)
+				kept_a[k] = true;
+	}
+	for (unsigned k = 0; k < b->n_agents; k++) {
+		struct agent *a = b->agents[k];
+		struct agent **r;
+
+		if (kept_a[k])
+			continue;
+		s.agents_removed++;
+		a->retired = true;
+		if (a->call == NULL) {
+			agent_free(a);
+			continue;
+		}
+		r = realloc(b->retired, (b->n_retired + 1) * sizeof(*r));
+		if (r == NULL) {
+			/* cannot track it: leave it allocated for the call's sake */
+			continue;
+		}
+		b->retired = r;
+		b->retired[b->n_retired++] = a;
+	}
+	for (unsigned i = 0; i < cc->n_queues; i++) {
+		struct queue *q = nq[i];
+		struct agent **m = mem[i];
+		unsigned nm = n_mem[i];
+		bool changed = q->members && (q->conf.ring_timeout_s != cc->queues[i].ring_timeout_s ||
+					      q->conf.wrapup_s != cc->queues[i].wrapup_s ||
+					      q->conf.max_misses != cc->queues[i].max_misses ||
+					      q->conf.max_wait_s != cc->queues[i].max_wait_s ||
+					      q->conf.no_agents != cc->queues[i].no_agents ||
+					      q->conf.no_agents_status != cc->queues[i].no_agents_status ||
+					      q->n_members != nm);
+
+		for (unsigned k = 0; !changed && q->members && k < nm; k++)
+			changed = q->members[k] != m[k];
+		s.queues_changed += changed;
+		free(q->members);
+		q->members = m;
+		q->n_members = nm;
 		q->conf = cc->queues[i];
-		q->members = calloc(cc->queues[i].n_agents ? cc->queues[i].n_agents : 1, sizeof(int));
-		if (q->members == NULL)
-			return -ENOMEM;
-		for (unsigned k = 0; k < cc->queues[i].n_agents; k++) {
-			struct agent *a = agent_by_id(b, cc->queues[i].agents[k]);
+		/* the config's strings are not ours to keep */
+		q->conf.name = q->name;
+		q->conf.agents = NULL;
+		q->conf.n_agents = 0;
+		for (unsigned k = 0; k < b->n_queues_all; k++)
+			if (b->queues[k] == q)
+				kept_q[k] = true;
+	}
+	for (unsigned k = 0; k < b->n_queues_all; k++) {
+		struct queue *q = b->queues[k];
 
-			if (a)
-				q->members[q->n_members++] = (int)(a - b->agents);
+		if (kept_q[k])
+			continue;
+		if (!q->retired)
+			s.queues_removed++;
+		q->retired = true;
+		if (queue_in_use(b, q))
+			nq[nqa++] = q;
+		else
+			queue_free(q);
+	}
+	free(b->agents);
+	free(b->queues);
+	b->agents = na;
+	b->n_agents = cc->n_agents;
+	b->queues = nq;
+	b->n_queues = cc->n_queues;
+	b->n_queues_all = nqa;
+	/* agents new to the config whose phones are already registered */
+	for (unsigned i = 0; i < b->n_agents; i++) {
+		struct agent *a = b->agents[i];
+
+		if (b->reg && a->state == AG_LOGGED_OUT && !a->signed_out && a->contacts == 0) {
+			const struct reg_contact *rcs[1];
+
+			a->contacts = reg_contacts(b->reg, a->id, rcs, 1);
+			if (a->contacts)
+				agent_set(a, AG_READY);
 		}
 	}
+	free(kept_a);
+	free(kept_q);
+	free(mem);
+	free(n_mem);
+	if (sum)
+		*sum = s;
+	return 0;
+fail_new:
+	/* undo: free only the objects made in step 1 */
+	for (unsigned i = 0; i < cc->n_agents; i++)
+		if (na[i] && agent_by_id(b, na[i]->id) != na[i])
+			agent_free(na[i]);
+	for (unsigned i = 0; i < nqa; i++) {
+		bool old = false;
+
+		for (unsigned k = 0; k < b->n_queues_all; k++)
+			old |= b->queues[k] == nq[i];
+		if (!old)
+			queue_free(nq[i]);
+	}
+	for (unsigned i = 0; i < cc->n_queues; i++)
+		free(mem[i]);
+fail:
+	free(na);
+	free(nq);
+	free(kept_a);
+	free(kept_q);
+	free(mem);
+	free(n_mem);
+	return rc;
+}
+
+int
+b2b_reload(struct b2b *b, const struct cfg *cfg, struct b2b_reload_sum *sum)
+{
+	int rc = load(b, &cfg->cp, sum);
+
+	if (rc < 0)
+		return rc;
+	b->cfg = cfg;
+	reg_configure(b->reg, &cfg->cp);
+	b->reloads++;
+	fprintf(stderr, "callplane-cp: config reloaded: agents +%u -%u, queues +%u -%u ~%u, "
+		"%u trunks\n", sum ? sum->agents_added : 0, sum ? sum->agents_removed : 0,
+		sum ? sum->queues_added : 0, sum ? sum->queues_removed : 0,
+		sum ? sum->queues_changed : 0, cfg->cp.n_trunks);
+	dispatch_all(b);
 	return 0;
 }
 
@@ -1296,7 +1513,7 @@ b2b_create(struct b2b **out, struct cp_loop *loop, const struct cfg *cfg)
 	b->cfg = cfg;
 	b->tokens = cc->sip.cps_limit;
 	b->tokens_ms = cp_now_ms(loop);
-	rc = load(b, cc);
+	rc = load(b, cc, NULL);
 	if (rc < 0)
 		goto out;
 	rc = sip_ep_create(&b->ep, loop, &ec, on_request, on_ack, on_cancel, b);
@@ -1339,9 +1556,12 @@ b2b_destroy(struct b2b *b)
 			 c->state == CS_CONNECTED);
 	}
 	for (unsigned i = 0; i < b->n_agents; i++)
-		cp_timer_stop(&b->agents[i].wrap);
-	for (unsigned i = 0; i < b->n_queues; i++)
-		free(b->queues[i].members);
+		agent_free(b->agents[i]);
+	for (unsigned i = 0; i < b->n_retired; i++)
+		agent_free(b->retired[i]);
+	for (unsigned i = 0; i < b->n_queues_all; i++)
+		queue_free(b->queues[i]);
+	free(b->retired);
 	reg_destroy(b->reg);
 	ngc_destroy(b->ng);
 	sip_ep_destroy(b->ep);
@@ -1404,7 +1624,7 @@ b2b_stats_json(struct b2b *b, FILE *f)
 #undef X
 	fprintf(f, "\"_\":0},\"queues\":[");
 	for (unsigned i = 0; i < b->n_queues; i++) {
-		struct queue *q = &b->queues[i];
+		struct queue *q = b->queues[i];
 
 		fprintf(f, "%s{\"name\":", i ? "," : "");
 		json_esc(f, q->name);
@@ -1419,7 +1639,7 @@ b2b_stats_json(struct b2b *b, FILE *f)
 	}
 	fprintf(f, "],\"agents\":[");
 	for (unsigned i = 0; i < b->n_agents; i++) {
-		struct agent *a = &b->agents[i];
+		struct agent *a = b->agents[i];
 
 		fprintf(f, "%s{\"id\":", i ? "," : "");
 		json_esc(f, a->id);
@@ -1434,11 +1654,525 @@ b2b_stats_json(struct b2b *b, FILE *f)
 		fprintf(f, ",\"state\":\"%s\",\"queue\":", call_state_names[c->state]);
 		json_esc(f, c->q->name);
 		fprintf(f, ",\"agent\":");
-		if (c->agent >= 0)
-			json_esc(f, b->agents[c->agent].id);
+		if (c->ag)
+			json_esc(f, c->ag->id);
 		else
 			fprintf(f, "null");
 		fprintf(f, ",\"age_ms\":%llu}", (unsigned long long)(now - c->arrived_ms));
 	}
 	fprintf(f, "]}\n");
+}
+
+/* ---- admin actions: one function each behind the control API ---- */
+
+static void
+addr_text(const struct sip_addr *a, char *buf, size_t len)
+{
+	char ip[INET6_ADDRSTRLEN] = "?";
+	unsigned port = 0;
+
+	if (a->ss.ss_family == AF_INET) {
+		const struct sockaddr_in *s = (const void *)&a->ss;
+
+		inet_ntop(AF_INET, &s->sin_addr, ip, sizeof(ip));
+		port = ntohs(s->sin_port);
+		snprintf(buf, len, "%s:%u", ip, port);
+	} else if (a->ss.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s = (const void *)&a->ss;
+
+		inet_ntop(AF_INET6, &s->sin6_addr, ip, sizeof(ip));
+		port = ntohs(s->sin6_port);
+		snprintf(buf, len, "[%s]:%u", ip, port);
+	} else {
+		snprintf(buf, len, "-");
+	}
+}
+
+static void
+call_json(struct b2b *b, struct jw *w, struct call *c, bool detail)
+{
+	uint64_t now = cp_now_ms(b->loop);
+
+	jw_obj(w);
+	jw_kstr(w, "call_id", c->a.callid);
+	jw_kstr(w, "state", call_state_names[c->state]);
+	jw_kstr(w, "queue", c->q->name);
+	jw_kstr(w, "agent", c->ag ? c->ag->id : NULL);
+	jw_kstr(w, "from", c->a.remote_uri);
+	jw_kuint(w, "age_s", (now - c->arrived_ms) / 1000);
+	jw_kuint(w, "talk_s", c->answered_ms ? (now - c->answered_ms) / 1000 : 0);
+	if (detail) {
+		char dst[64];
+
+		jw_kstr(w, "to", c->a.local_uri);
+		jw_kstr(w, "from_tag", c->a.remote_tag);
+		jw_kstr(w, "to_tag", c->a.local_tag);
+		addr_text(&c->a.dst, dst, sizeof(dst));
+		jw_kstr(w, "caller_contact", c->a.target);
+		jw_kstr(w, "caller_address", dst);
+		jw_kstr(w, "agent_call_id", c->bl.callid);
+		jw_kstr(w, "agent_contact", c->bl.target);
+		jw_kuint(w, "wait_ms", (c->answered_ms ? c->answered_ms : now) - c->arrived_ms);
+	}
+	jw_end(w, '}');
+}
+
+int
+b2b_calls_json(struct b2b *b, struct jw *w, const char *callid)
+{
+	struct call *c;
+	bool b_leg;
+
+	if (callid == NULL) {
+		jw_arr(w);
+		for (c = b->calls; c; c = c->next)
+			call_json(b, w, c, false);
+		jw_end(w, ']');
+		return 0;
+	}
+	c = call_find(b, (struct sip_str){ callid, (uint32_t)strlen(callid) }, &b_leg);
+	if (c == NULL)
+		return -ENOENT;
+	call_json(b, w, c, true);
+	return 0;
+}
+
+int
+b2b_call_hangup(struct b2b *b, const char *callid)
+{
+	bool b_leg, up;
+	struct call *c = call_find(b, (struct sip_str){ callid, (uint32_t)strlen(callid) }, &b_leg);
+
+	if (c == NULL)
+		return -ENOENT;
+	LOG(c, "hung up by an admin while %s", call_state_names[c->state]);
+	up = c->state == CS_CONNECTED;
+	b->st.admin_hangups++;
+	call_end(b, c, 480, "Temporarily Unavailable", up, c->bl.remote_tag != NULL);
+	return 0;
+}
+
+static void
+agent_json(struct b2b *b, struct jw *w, struct agent *a, bool detail)
+{
+	uint64_t now = cp_now_ms(b->loop);
+
+	jw_obj(w);
+	jw_kstr(w, "id", a->id);
+	jw_kstr(w, "name", a->name);
+	jw_kstr(w, "state", ag_state_names[a->state]);
+	jw_kuint(w, "for_s", (now - a->state_since_ms) / 1000);
+	jw_kuint(w, "phones", a->contacts);
+	jw_kuint(w, "answered", a->answered);
+	jw_kuint(w, "misses", a->misses);
+	jw_kstr(w, "call", a->call ? a->call->a.callid : NULL);
+	jw_kstr(w, "pending", a->signed_out && a->state != AG_LOGGED_OUT ? "logout" :
+			      a->want_not_ready ? "not-ready" : NULL);
+	if (detail) {
+		const struct reg_contact *rc[8];
+		unsigned n = reg_contacts(b->reg, a->id, rc, 8);
+
+		jw_kbool(w, "signed_out", a->signed_out);
+		jw_key(w, "queues");
+		jw_arr(w);
+		for (unsigned i = 0; i < b->n_queues; i++)
+			for (unsigned k = 0; k < b->queues[i]->n_members; k++)
+				if (b->queues[i]->members[k] == a)
+					jw_str(w, b->queues[i]->name);
+		jw_end(w, ']');
+		jw_key(w, "contacts");
+		jw_arr(w);
+		for (unsigned i = 0; i < n; i++)
+			jw_str(w, rc[i]->uri);
+		jw_end(w, ']');
+	}
+	jw_end(w, '}');
+}
+
+int
+b2b_agents_json(struct b2b *b, struct jw *w, const char *id)
+{
+	struct agent *a;
+
+	if (id == NULL) {
+		jw_arr(w);
+		for (unsigned i = 0; i < b->n_agents; i++)
+			agent_json(b, w, b->agents[i], false);
+		jw_end(w, ']');
+		return 0;
+	}
+	a = agent_by_id(b, id);
+	if (a == NULL)
+		return -ENOENT;
+	agent_json(b, w, a, true);
+	return 0;
+}
+
+int
+b2b_agent_op(struct b2b *b, const char *id, enum b2b_agent_op op, char *err, size_t errlen)
+{
+	struct agent *a = agent_by_id(b, id);
+	bool busy;
+
+	err[0] = '\0';
+	if (a == NULL) {
+		snprintf(err, errlen, "no agent '%s' in the config", id);
+		return -ENOENT;
+	}
+	busy = a->state == AG_RINGING || a->state == AG_ON_CALL;
+	switch (op) {
+	case B2B_AG_LOGIN:
+		a->signed_out = false;
+		if (a->state == AG_LOGGED_OUT && a->contacts) {
+			a->misses = 0;
+			agent_set(a, AG_READY);
+		} else if (a->state == AG_LOGGED_OUT) {
+			snprintf(err, errlen, "agent %s is logged in; ready once a phone registers", id);
+		}
+		break;
+	case B2B_AG_LOGOUT:
+		a->signed_out = true;
+		a->want_not_ready = false;
+		if (busy) {
+			snprintf(err, errlen, "agent %s is %s: logged out when the call ends", id,
+				 ag_state_names[a->state]);
+		} else {
+			cp_timer_stop(&a->wrap);
+			agent_set(a, AG_LOGGED_OUT);
+		}
+		break;
+	case B2B_AG_READY:
+		if (a->contacts == 0) {
+			snprintf(err, errlen, "agent %s has no registered phone", id);
+			return -ENOTCONN;
+		}
+		a->signed_out = false;
+		a->want_not_ready = false;
+		if (!busy && a->state != AG_READY) {
+			cp_timer_stop(&a->wrap);
+			a->misses = 0;
+			agent_set(a, AG_READY);
+		}
+		break;
+	case B2B_AG_NOT_READY:
+		if (a->state == AG_LOGGED_OUT) {
+			snprintf(err, errlen, "agent %s is logged out", id);
+			return -ENOTCONN;
+		}
+		if (busy) {
+			a->want_not_ready = true;
+			snprintf(err, errlen, "agent %s is %s: not ready when the call ends", id,
+				 ag_state_names[a->state]);
+		} else {
+			cp_timer_stop(&a->wrap);
+			agent_set(a, AG_NOT_READY);
+		}
+		break;
+	}
+	dispatch_all(b);
+	return 0;
+}
+
+static void
+queue_json(struct b2b *b, struct jw *w, struct queue *q, bool detail)
+{
+	uint64_t now = cp_now_ms(b->loop);
+	unsigned ready = 0;
+
+	for (unsigned k = 0; k < q->n_members; k++)
+		ready += q->members[k]->state == AG_READY;
+	jw_obj(w);
+	jw_kstr(w, "name", q->name);
+	jw_kuint(w, "waiting", q->waiting);
+	jw_kuint(w, "longest_wait_s", q->head ? (now - q->head->arrived_ms) / 1000 : 0);
+	jw_kuint(w, "agents", q->n_members);
+	jw_kuint(w, "ready", ready);
+	jw_kuint(w, "offered", q->offered);
+	jw_kuint(w, "answered", q->answered);
+	jw_kuint(w, "abandoned", q->abandoned);
+	jw_kuint(w, "timeouts", q->timeouts);
+	jw_kuint(w, "rejected", q->rejected);
+	jw_kuint(w, "asa_ms", q->answered ? q->answer_ms_sum / q->answered : 0);
+	if (detail) {
+		jw_kbool(w, "retired", q->retired);
+		jw_kuint(w, "ring_timeout_s", q->conf.ring_timeout_s);
+		jw_kuint(w, "wrapup_s", q->conf.wrapup_s);
+		jw_kuint(w, "max_misses", q->conf.max_misses);
+		jw_kuint(w, "max_wait_s", q->conf.max_wait_s);
+		jw_kstr(w, "no_agents", cfg_no_agents_names[q->conf.no_agents]);
+		jw_kuint(w, "no_agents_status", q->conf.no_agents_status);
+		jw_key(w, "members");
+		jw_arr(w);
+		for (unsigned k = 0; k < q->n_members; k++) {
+			jw_obj(w);
+			jw_kstr(w, "id", q->members[k]->id);
+			jw_kstr(w, "state", ag_state_names[q->members[k]->state]);
+			jw_end(w, '}');
+		}
+		jw_end(w, ']');
+		jw_key(w, "callers");
+		jw_arr(w);
+		for (struct call *c = q->head; c; c = c->qnext) {
+			jw_obj(w);
+			jw_kstr(w, "call_id", c->a.callid);
+			jw_kstr(w, "from", c->a.remote_uri);
+			jw_kuint(w, "wait_s", (now - c->arrived_ms) / 1000);
+			jw_end(w, '}');
+		}
+		jw_end(w, ']');
+	}
+	jw_end(w, '}');
+}
+
+int
+b2b_queues_json(struct b2b *b, struct jw *w, const char *name)
+{
+	if (name == NULL) {
+		jw_arr(w);
+		for (unsigned i = 0; i < b->n_queues_all; i++)
+			queue_json(b, w, b->queues[i], false);
+		jw_end(w, ']');
+		return 0;
+	}
+	for (unsigned i = 0; i < b->n_queues_all; i++)
+		if (strcmp(b->queues[i]->name, name) == 0) {
+			queue_json(b, w, b->queues[i], true);
+			return 0;
+		}
+	return -ENOENT;
+}
+
+void
+b2b_trunks_json(struct b2b *b, struct jw *w)
+{
+	const struct cfg_control *cc = &b->cfg->cp;
+
+	jw_arr(w);
+	for (uint32_t i = 0; i < cc->n_trunks; i++) {
+		const struct cfg_trunk *t = &cc->trunks[i];
+
+		jw_obj(w);
+		jw_kstr(w, "name", t->name);
+		jw_key(w, "sources");
+		jw_arr(w);
+		for (uint32_t k = 0; k < t->n_sources; k++)
+			jw_str(w, t->sources[k]);
+		jw_end(w, ']');
+		jw_key(w, "dids");
+		jw_arr(w);
+		for (uint32_t k = 0; k < t->n_dids; k++) {
+			jw_obj(w);
+			jw_kstr(w, "number", t->dids[k].number);
+			jw_kstr(w, "queue", t->dids[k].queue);
+			jw_end(w, '}');
+		}
+		jw_end(w, ']');
+		jw_end(w, '}');
+	}
+	jw_end(w, ']');
+}
+
+void
+b2b_registrations_json(struct b2b *b, struct jw *w)
+{
+	uint64_t now = cp_now_ms(b->loop);
+
+	jw_arr(w);
+	for (unsigned i = 0; i < b->n_agents; i++) {
+		const struct reg_contact *rc[16];
+		unsigned n = reg_contacts(b->reg, b->agents[i]->id, rc, 16);
+
+		for (unsigned k = 0; k < n; k++) {
+			char addr[64];
+
+			addr_text(&rc[k]->addr, addr, sizeof(addr));
+			jw_obj(w);
+			jw_kstr(w, "agent", b->agents[i]->id);
+			jw_kstr(w, "contact", rc[k]->uri);
+			jw_kstr(w, "address", addr);
+			jw_kstr(w, "transport", rc[k]->addr.tp == 0 ? "udp" : "tcp");
+			jw_kuint(w, "expires_s", rc[k]->expires_ms > now ?
+						 (rc[k]->expires_ms - now) / 1000 : 0);
+			jw_end(w, '}');
+		}
+	}
+	jw_end(w, ']');
+}
+
+void
+b2b_summary_json(struct b2b *b, struct jw *w)
+{
+	unsigned by_state[6] = { 0 }, waiting = 0;
+
+	for (unsigned i = 0; i < b->n_agents; i++)
+		by_state[b->agents[i]->state]++;
+	for (unsigned i = 0; i < b->n_queues_all; i++)
+		waiting += b->queues[i]->waiting;
+	jw_kuint(w, "calls_active", b->n_calls);
+	jw_kuint(w, "calls_waiting", waiting);
+	jw_kuint(w, "calls_offered", b->st.offered);
+	jw_kuint(w, "calls_answered", b->st.answered);
+	jw_kuint(w, "calls_abandoned", b->st.abandoned);
+	jw_kuint(w, "asa_ms", b->st.answered ? b->st.answer_ms_sum / b->st.answered : 0);
+	jw_kuint(w, "registrations", reg_bindings(b->reg));
+	jw_key(w, "agents");
+	jw_obj(w);
+	for (unsigned s = 0; s < 6; s++)
+		jw_kuint(w, ag_state_names[s], by_state[s]);
+	jw_end(w, '}');
+	jw_kuint(w, "queues", b->n_queues);
+	jw_kuint(w, "trunks", b->cfg->cp.n_trunks);
+	jw_kuint(w, "reloads", b->reloads);
+}
+
+struct ngc *
+b2b_ngc(struct b2b *b)
+{
+	return b->ng;
+}
+
+void
+b2b_tick_1s(struct b2b *b)
+{
+	b->inv_ring[b->inv_pos] = b->st.invites;
+	b->inv_pos = (b->inv_pos + 1) % 11;
+	if (b->inv_n < 11)
+		b->inv_n++;
+}
+
+double
+b2b_cps(const struct b2b *b)
+{
+	unsigned newest = (b->inv_pos + 10) % 11, oldest;
+
+	if (b->inv_n < 2)
+		return 0;
+	oldest = b->inv_n < 11 ? 0 : b->inv_pos;
+	return (double)(b->inv_ring[newest] - b->inv_ring[oldest]) / (double)(b->inv_n - 1);
+}
+
+/* A label value as the exposition format wants it. */
+static void
+prom_label(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '"')
+			fprintf(f, "\\%c", *s);
+		else if (*s == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void
+prom_head(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+void
+b2b_metrics(struct b2b *b, FILE *f)
+{
+	const struct sip_ep_stats *es = sip_ep_stats(b->ep);
+	const struct reg_stats *rs = reg_stats(b->reg);
+	const struct ngc_stats *ns = ngc_stats(b->ng);
+	uint64_t now = cp_now_ms(b->loop);
+	unsigned by_state[6] = { 0 };
+	static const struct { const char *outcome; size_t off; } outcomes[] = {
+		{ "answered", offsetof(struct b2b_stats, answered) },
+		{ "abandoned", offsetof(struct b2b_stats, abandoned) },
+		{ "queue_timeout", offsetof(struct b2b_stats, queue_timeouts) },
+		{ "rejected_no_agents", offsetof(struct b2b_stats, no_agents_rejected) },
+		{ "rejected_unknown_trunk", offsetof(struct b2b_stats, unknown_trunk_403) },
+		{ "rejected_unknown_did", offsetof(struct b2b_stats, unknown_did_404) },
+		{ "rejected_overload", offsetof(struct b2b_stats, overload_503) },
+		{ "rejected_no_sdp", offsetof(struct b2b_stats, not_acceptable_488) },
+	};
+
+	prom_head(f, "callplane_calls_active", "gauge", "Calls in progress (queued, ringing or talking).");
+	fprintf(f, "callplane_calls_active %u\n", b->n_calls);
+	prom_head(f, "callplane_call_attempts_total", "counter", "INVITEs that started a call attempt.");
+	fprintf(f, "callplane_call_attempts_total %llu\n", (unsigned long long)b->st.invites);
+	prom_head(f, "callplane_calls_total", "counter", "Call attempts by how they ended or were refused.");
+	for (size_t i = 0; i < sizeof(outcomes) / sizeof(outcomes[0]); i++)
+		fprintf(f, "callplane_calls_total{outcome=\"%s\"} %llu\n", outcomes[i].outcome,
+			(unsigned long long)*(const uint64_t *)(const void *)
+				((const char *)&b->st + outcomes[i].off));
+	prom_head(f, "callplane_calls_completed_total", "counter", "Answered calls that have ended.");
+	fprintf(f, "callplane_calls_completed_total %llu\n", (unsigned long long)b->st.completed);
+	prom_head(f, "callplane_cps", "gauge", "New call attempts per second over the last 10 seconds.");
+	fprintf(f, "callplane_cps %.2f\n", b2b_cps(b));
+	prom_head(f, "callplane_answer_wait_seconds", "histogram",
+		  "Time from a call's arrival to its answer by an agent.");
+	for (unsigned i = 0; i < WAIT_BUCKETS; i++)
+		fprintf(f, "callplane_answer_wait_seconds_bucket{le=\"%llu\"} %llu\n",
+			(unsigned long long)wait_bucket_ms[i] / 1000, (unsigned long long)b->wait_hist[i]);
+	fprintf(f, "callplane_answer_wait_seconds_bucket{le=\"+Inf\"} %llu\n",
+		(unsigned long long)b->st.answered);
+	fprintf(f, "callplane_answer_wait_seconds_sum %.3f\n", (double)b->st.answer_ms_sum / 1000.0);
+	fprintf(f, "callplane_answer_wait_seconds_count %llu\n", (unsigned long long)b->st.answered);
+
+	prom_head(f, "callplane_queue_waiting", "gauge", "Callers waiting in the queue.");
+	for (unsigned i = 0; i < b->n_queues_all; i++) {
+		fputs("callplane_queue_waiting{queue=", f);
+		prom_label(f, b->queues[i]->name);
+		fprintf(f, "} %u\n", b->queues[i]->waiting);
+	}
+	prom_head(f, "callplane_queue_longest_wait_seconds", "gauge",
+		  "How long the oldest caller in the queue has waited.");
+	for (unsigned i = 0; i < b->n_queues_all; i++) {
+		struct queue *q = b->queues[i];
+
+		fputs("callplane_queue_longest_wait_seconds{queue=", f);
+		prom_label(f, q->name);
+		fprintf(f, "} %.3f\n", q->head ? (double)(now - q->head->arrived_ms) / 1000.0 : 0.0);
+	}
+	prom_head(f, "callplane_queue_calls_total", "counter", "Calls through the queue by outcome.");
+	for (unsigned i = 0; i < b->n_queues_all; i++) {
+		struct queue *q = b->queues[i];
+		const uint64_t v[] = { q->offered, q->answered, q->abandoned, q->timeouts, q->rejected };
+		static const char *const n[] = { "offered", "answered", "abandoned", "timeout",
+						 "rejected" };
+
+		for (unsigned k = 0; k < 5; k++) {
+			fputs("callplane_queue_calls_total{queue=", f);
+			prom_label(f, q->name);
+			fprintf(f, ",outcome=\"%s\"} %llu\n", n[k], (unsigned long long)v[k]);
+		}
+	}
+	for (unsigned i = 0; i < b->n_agents; i++)
+		by_state[b->agents[i]->state]++;
+	prom_head(f, "callplane_agents", "gauge", "Configured agents by state.");
+	for (unsigned s = 0; s < 6; s++)
+		fprintf(f, "callplane_agents{state=\"%s\"} %u\n", ag_state_names[s], by_state[s]);
+	prom_head(f, "callplane_registrations", "gauge", "Registered agent phone contacts.");
+	fprintf(f, "callplane_registrations %u\n", reg_bindings(b->reg));
+	prom_head(f, "callplane_registrar_events_total", "counter", "Registrar requests and outcomes.");
+#define X(n) fprintf(f, "callplane_registrar_events_total{event=\"%s\"} %llu\n", #n, \
+		     (unsigned long long)rs->n);
+	REG_COUNTERS(X)
+#undef X
+	prom_head(f, "callplane_sip_events_total", "counter", "SIP transport and transaction events.");
+#define X(n) fprintf(f, "callplane_sip_events_total{event=\"%s\"} %llu\n", #n, \
+		     (unsigned long long)es->n);
+	SIP_EP_COUNTERS(X)
+#undef X
+	prom_head(f, "callplane_sip_transactions", "gauge", "Live SIP transactions.");
+	fprintf(f, "callplane_sip_transactions %u\n", sip_ep_live_transactions(b->ep));
+	prom_head(f, "callplane_ng_client_events_total", "counter", "NG requests to the dataplane.");
+#define X(n) fprintf(f, "callplane_ng_client_events_total{event=\"%s\"} %llu\n", #n, \
+		     (unsigned long long)ns->n);
+	NGC_COUNTERS(X)
+#undef X
+	prom_head(f, "callplane_agent_events_total", "counter", "Agent-side call events.");
+	fprintf(f, "callplane_agent_events_total{event=\"missed\"} %llu\n",
+		(unsigned long long)b->st.agent_misses);
+	fprintf(f, "callplane_agent_events_total{event=\"busy\"} %llu\n",
+		(unsigned long long)b->st.agent_busy);
+	prom_head(f, "callplane_media_timeouts_total", "counter",
+		  "Calls ended because the dataplane saw no media.");
+	fprintf(f, "callplane_media_timeouts_total %llu\n", (unsigned long long)b->st.media_timeouts);
 }

@@ -22,7 +22,7 @@ struct b2b;
 	X(invites) X(unknown_trunk_403) X(unknown_did_404) X(overload_503) \
 	X(ng_failures) X(no_agents_rejected) X(offered) X(answered) X(abandoned) \
 	X(queue_timeouts) X(agent_misses) X(agent_busy) X(completed) X(reinvites) \
-	X(media_timeouts) X(byes_in) X(byes_out) X(not_acceptable_488)
+	X(media_timeouts) X(byes_in) X(byes_out) X(not_acceptable_488) X(admin_hangups)
 
 struct b2b_stats {
 #define X(n) uint64_t n;
@@ -44,5 +44,42 @@ void b2b_event(struct b2b *b, const char *json, size_t len);
 void b2b_stats_json(struct b2b *b, FILE *f);
 const struct b2b_stats *b2b_stats(const struct b2b *b);
 unsigned b2b_active_calls(const struct b2b *b);
+
+/*
+ * Makes the runtime sections of @cfg (trunks, agents, queues, registrar,
+ * limits) the ones in force without touching calls in progress; @cfg
+ * must outlive the b2b (or the next reload) and its boot-only settings
+ * must be the running ones. 0 or -ENOMEM (then nothing changed).
+ */
+struct b2b_reload_sum {
+	unsigned agents_added, agents_removed;
+	unsigned queues_added, queues_removed, queues_changed;
+};
+int b2b_reload(struct b2b *b, const struct cfg *cfg, struct b2b_reload_sum *sum);
+
+/*
+ * Admin actions: the control API (and through it callplanectl) calls
+ * these, nothing else does. Lookups return -ENOENT for an unknown id.
+ */
+struct jw;
+struct ngc;
+int b2b_calls_json(struct b2b *b, struct jw *w, const char *callid);  /* NULL: list */
+int b2b_call_hangup(struct b2b *b, const char *callid);
+int b2b_agents_json(struct b2b *b, struct jw *w, const char *id);     /* NULL: list */
+enum b2b_agent_op { B2B_AG_LOGIN, B2B_AG_LOGOUT, B2B_AG_READY, B2B_AG_NOT_READY };
+/* 0 (with a note in @err when the change waits for a call to end),
+ * -ENOENT, or -ENOTCONN (no phone registered / logged out) with why. */
+int b2b_agent_op(struct b2b *b, const char *id, enum b2b_agent_op op, char *err, size_t errlen);
+int b2b_queues_json(struct b2b *b, struct jw *w, const char *name);   /* NULL: list */
+void b2b_trunks_json(struct b2b *b, struct jw *w);
+void b2b_registrations_json(struct b2b *b, struct jw *w);
+/* Members of the status object (the caller opened it). */
+void b2b_summary_json(struct b2b *b, struct jw *w);
+/* Prometheus text for calls, queues, agents, SIP, registrar, NG client. */
+void b2b_metrics(struct b2b *b, FILE *f);
+/* Once a second from the daemon: feeds the calls-per-second figure. */
+void b2b_tick_1s(struct b2b *b);
+double b2b_cps(const struct b2b *b);
+struct ngc *b2b_ngc(struct b2b *b);
 
 #endif
