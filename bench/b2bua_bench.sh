@@ -51,7 +51,7 @@ run_calls() { # LABEL -> sets OK FAIL SECS
 }
 
 # --- callplane-cp
-ip netns exec "$TB_APP" "$BUILD/callplane-cp" -c "$WORK/bench.yaml" > "$WORK/cp.log" 2>&1 &
+ip netns exec "$TB_APP" "$BUILD/callplane-cp" -c "$WORK/bench.yaml" --api-socket "$WORK/cp.sock" > "$WORK/cp.log" 2>&1 &
 CP=$!
 TB_PIDS+=("$CP")
 sleep 1

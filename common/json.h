@@ -51,9 +51,16 @@ int json_parse(struct json_doc *doc, const char *buf, size_t len, char *err, siz
 /* Object member by key (exact, unescaped compare); NULL if absent. */
 const struct json_node *json_get(const struct json_doc *doc, const struct json_node *obj,
 				 const char *key);
-/* The child after @n, or the first child of @parent when @n is NULL. */
+/* The child after @n, or the first child of @parent when @n is NULL; in
+ * an object this walks the keys (json_val gives a key's value). */
 const struct json_node *json_next(const struct json_doc *doc, const struct json_node *parent,
 				  const struct json_node *n);
+/* The value of object key @k. */
+static inline const struct json_node *
+json_val(const struct json_doc *doc, const struct json_node *k)
+{
+	return &doc->nodes[k->next];
+}
 /* Unescaped string into @out (NUL-terminated). False if @n is not a
  * string, does not fit, or holds \u0000. */
 bool json_str(const struct json_node *n, char *out, size_t outlen);

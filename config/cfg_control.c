@@ -76,11 +76,32 @@ static const struct cfg_field queue_fields[] = {
 	END,
 };
 
+static const char *const log_level_names[] = { "error", "warning", "info", "debug", NULL };
+
+static const struct cfg_field api_fields[] = {
+	F(cfg_api, socket, CFG_T_STR, 0, .max = 107,
+	  .help = "unix socket of the control API (default " CFG_API_SOCKET ")"),
+	F(cfg_api, group, CFG_T_STR, 0, .max = 64,
+	  .help = "group whose members may use the API besides root"),
+	END,
+};
+
+static const struct cfg_field metrics_fields[] = {
+	F(cfg_metrics, listen, CFG_T_STR, 0, .max = 64,
+	  .help = "addr:port of the Prometheus /metrics listener"),
+	END,
+};
+
 const struct cfg_field cfg_control_fields[] = {
 	{ .key = "sip", .type = CFG_T_MAP, .flags = CFG_F_REQUIRED,
 	  .off = offsetof(struct cfg_control, sip), .sub = sip_fields },
 	F(cfg_control, ng, CFG_T_STR, CFG_F_REQUIRED, .max = 64),
 	F(cfg_control, events, CFG_T_STR, 0, .max = 107),
+	{ .key = "api", .type = CFG_T_MAP,
+	  .off = offsetof(struct cfg_control, api), .sub = api_fields },
+	{ .key = "metrics", .type = CFG_T_MAP,
+	  .off = offsetof(struct cfg_control, metrics), .sub = metrics_fields },
+	F(cfg_control, log_level, CFG_T_ENUM, CFG_F_RUNTIME, .names = log_level_names, .def = 2),
 	{ .key = "registrar", .type = CFG_T_MAP,
 	  .off = offsetof(struct cfg_control, registrar), .sub = registrar_fields },
 	{ .key = "trunks", .type = CFG_T_LIST, .flags = CFG_F_RUNTIME,
@@ -138,6 +159,13 @@ cfg_control_check(struct cfg_ctx *ctx, struct cfg *c)
 		if (cc->ng && cfg_parse_hostport(cc->ng, &ss) < 0)
 			cfg_errorf(ctx, cfg_node_at(ctx, "control.ng"), "control.ng",
 				   "'%s' is not addr:port or [v6]:port", cc->ng);
+		if (cc->metrics.listen && cfg_parse_hostport(cc->metrics.listen, &ss) < 0)
+			cfg_errorf(ctx, cfg_node_at(ctx, "control.metrics.listen"),
+				   "control.metrics.listen",
+				   "'%s' is not addr:port or [v6]:port", cc->metrics.listen);
+		if (cc->api.socket && cc->api.socket[0] != '/')
+			cfg_errorf(ctx, cfg_node_at(ctx, "control.api.socket"), "control.api.socket",
+				   "'%s' is not an absolute path", cc->api.socket);
 	}
 	if (cc->sip.t2_ms < cc->sip.t1_ms)
 		cfg_errorf(ctx, cfg_node_at(ctx, "control.sip.t2_ms"), "control.sip.t2_ms",

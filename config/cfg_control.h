@@ -66,10 +66,24 @@ struct cfg_queue {
 	uint32_t n_agents;
 };
 
+/* The control API's unix socket (callplanectl talks to it). */
+struct cfg_api {
+	char *socket;           /* default CFG_API_SOCKET */
+	char *group;            /* may also connect (mode 0660); else root only */
+};
+#define CFG_API_SOCKET "/run/callplane/cp.sock"
+
+struct cfg_metrics {
+	char *listen;           /* "addr:port" for GET /metrics; none when absent */
+};
+
 struct cfg_control {
 	struct cfg_sip sip;
 	char *ng;               /* the dataplane's NG address "addr:port" */
 	char *events;           /* unix datagram path the dataplane sends to */
+	struct cfg_api api;
+	struct cfg_metrics metrics;
+	uint32_t log_level;     /* index into cp_log_level names */
 	struct cfg_registrar registrar;
 	struct cfg_trunk *trunks;
 	uint32_t n_trunks;

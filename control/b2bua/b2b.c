@@ -15,6 +15,7 @@
 
 #include "b2b.h"
 #include "common/json.h"
+#include "core/log.h"
 #include "core/str.h"
 #include "ngc/ngc.h"
 #include "registrar/reg.h"
@@ -136,8 +137,7 @@ static const uint64_t wait_bucket_ms[WAIT_BUCKETS] = {
 	1000, 2000, 5000, 10000, 20000, 30000, 60000, 120000,
 };
 
-#define LOG(c, fmt, ...) \
-	fprintf(stderr, "callplane-cp: call %s: " fmt "\n", (c)->a.callid, ##__VA_ARGS__)
+#define LOG(c, fmt, ...) CP_INFO("call %s: " fmt, (c)->a.callid, ##__VA_ARGS__)
 
 static char *
 xstrndup(const char *p, size_t n)
@@ -390,7 +390,7 @@ static void
 agent_set(struct agent *a, int state)
 {
 	if (a->state != state)
-		fprintf(stderr, "callplane-cp: agent %s: %s -> %s\n", a->id,
+		CP_INFO("agent %s: %s -> %s", a->id,
 			ag_state_names[a->state], ag_state_names[state]);
 	if (a->state != state)
 		a->state_since_ms = cp_now_ms(a->b->loop);
@@ -791,7 +791,7 @@ b_invite_resp(void *arg, struct sip_ctx *ct, const struct sip_msg *m, int status
 		agent_set(a, a->signed_out ? AG_LOGGED_OUT : AG_NOT_READY);
 	} else if (a->misses >= c->q->conf.max_misses) {
 		agent_set(a, AG_NOT_READY);
-		fprintf(stderr, "callplane-cp: agent %s: %u rings missed: not ready\n", a->id,
+		CP_INFO("agent %s: %u rings missed: not ready", a->id,
 			a->misses);
 	} else if (a->state == AG_RINGING) {
 		agent_set(a, a->contacts ? AG_READY : AG_LOGGED_OUT); /* to the back */
@@ -1489,8 +1489,8 @@ b2b_reload(struct b2b *b, const struct cfg *cfg, struct b2b_reload_sum *sum)
 	b->cfg = cfg;
 	reg_configure(b->reg, &cfg->cp);
 	b->reloads++;
-	fprintf(stderr, "callplane-cp: config reloaded: agents +%u -%u, queues +%u -%u ~%u, "
-		"%u trunks\n", sum ? sum->agents_added : 0, sum ? sum->agents_removed : 0,
+	CP_INFO("config reloaded: agents +%u -%u, queues +%u -%u ~%u, "
+		"%u trunks", sum ? sum->agents_added : 0, sum ? sum->agents_removed : 0,
 		sum ? sum->queues_added : 0, sum ? sum->queues_removed : 0,
 		sum ? sum->queues_changed : 0, cfg->cp.n_trunks);
 	dispatch_all(b);
@@ -1522,7 +1522,7 @@ b2b_create(struct b2b **out, struct cp_loop *loop, const struct cfg *cfg)
 	for (uint32_t i = 0; i < cc->sip.n_listen; i++) {
 		rc = sip_ep_listen(b->ep, cc->sip.listen[i]);
 		if (rc < 0) {
-			fprintf(stderr, "callplane-cp: cannot listen on %s: %s\n", cc->sip.listen[i],
+			CP_ERR("cannot listen on %s: %s", cc->sip.listen[i],
 				strerror(-rc));
 			goto out;
 		}
@@ -1531,7 +1531,7 @@ b2b_create(struct b2b **out, struct cp_loop *loop, const struct cfg *cfg)
 	snprintf(b->contact_hdr, sizeof(b->contact_hdr), "Contact: <%s>\r\n", b->contact);
 	rc = ngc_create(&b->ng, loop, cc->ng);
 	if (rc < 0) {
-		fprintf(stderr, "callplane-cp: NG towards %s: %s\n", cc->ng, strerror(-rc));
+		CP_ERR("NG towards %s: %s", cc->ng, strerror(-rc));
 		goto out;
 	}
 	rc = reg_create(&b->reg, loop, cc, agent_secret, agent_contacts, b);

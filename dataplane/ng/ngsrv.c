@@ -119,6 +119,94 @@ find_call(const struct ben_node *call_id)
 	return NULL;
 }
 
+/*
+ * Media quality of ended calls, for the metrics: one observation per RTP
+ * stream that received anything, taken when its call is freed. Bounds
+ * are the Prometheus "le" values; counts are per bucket (not cumulative).
+ */
+static const double loss_le[] = { 0.001, 0.005, 0.01, 0.02, 0.05, 0.1 };
+static const double jitter_le[] = { 1, 2, 5, 10, 20, 50, 100 };
+static const double mos_le[] = { 2.5, 3.0, 3.5, 4.0, 4.2, 4.4 };
+#define QH_MAX 8
+struct qhist {
+	const char *name;
+	const double *le;
+	unsigned n;
+	uint64_t count[QH_MAX];   /* n buckets then +Inf */
+	double sum;
+	uint64_t total;
+};
+static struct qhist qh[3] = {
+	{ "loss fraction", loss_le, RTE_DIM(loss_le), {0}, 0, 0 },
+	{ "jitter ms", jitter_le, RTE_DIM(jitter_le), {0}, 0, 0 },
+	{ "MOS", mos_le, RTE_DIM(mos_le), {0}, 0, 0 },
+};
+
+static void
+qh_observe(struct qhist *h, double v)
+{
+	unsigned i = 0;
+
+	while (i < h->n && v > h->le[i])
+		i++;
+	h->count[i]++;
+	h->sum += v;
+	h->total++;
+}
+
+static void
+quality_observe(const struct ng_call *c)
+{
+	for (unsigned i = 0; i < c->n_media; i++)
+		for (unsigned k = 0; k < 4; k += 2) {
+			const struct flow_stream *f;
+			struct rtpstat_report r;
+
+			if (c->m[i].st[k] == FLOW_NONE)
+				continue;
+			f = &flow_streams[c->m[i].st[k]];
+			rtpstat_report(&f->rs, f->clock_hz ? f->clock_hz : 8000, &r);
+			if (r.expected == 0)
+				continue;
+			qh_observe(&qh[0], r.loss_fraction);
+			qh_observe(&qh[1], r.jitter_ms);
+			qh_observe(&qh[2], r.mos);
+		}
+}
+
+/* "quality": per histogram a dict of "le" (bounds as strings), "counts"
+ * (per bucket, the last is +Inf), "sum" (string) and "count". */
+static void
+put_quality(struct ben_buf *b)
+{
+	char num[32];
+
+	ben_put_cstr(b, "quality");
+	ben_put_dict(b);
+	for (unsigned h = 0; h < RTE_DIM(qh); h++) {
+		ben_put_cstr(b, qh[h].name);
+		ben_put_dict(b);
+		ben_put_cstr(b, "le");
+		ben_put_list(b);
+		for (unsigned i = 0; i < qh[h].n; i++) {
+			snprintf(num, sizeof(num), "%g", qh[h].le[i]);
+			ben_put_cstr(b, num);
+		}
+		ben_put_end(b);
+		ben_put_cstr(b, "counts");
+		ben_put_list(b);
+		for (unsigned i = 0; i <= qh[h].n; i++)
+			ben_put_int(b, (int64_t)qh[h].count[i]);
+		ben_put_end(b);
+		snprintf(num, sizeof(num), "%.6g", qh[h].sum);
+		ben_put_cstr(b, "sum");
+		ben_put_cstr(b, num);
+		put_kv_int(b, "count", (int64_t)qh[h].total);
+		ben_put_end(b);
+	}
+	ben_put_end(b);
+}
+
 static void
 call_free(struct ng_call *c)
 {
@@ -132,6 +220,7 @@ call_free(struct ng_call *c)
 		mport_release(ports, c->m[i].pa);
 		mport_release(ports, c->m[i].pb);
 	}
+	quality_observe(c);
 	if (n)
 		flow_release(st, n);
 	c->used = false;
@@ -791,6 +880,17 @@ ngsrv_handle(const char *msg, size_t len, const void *peer, size_t peer_len,
 		put_kv_int(&b, "packetsreceived", (int64_t)c[DP_C_rx_pkts]);
 		put_kv_int(&b, "ngrequests", (int64_t)c[DP_C_ng_requests]);
 		ben_put_end(&b);
+		ben_put_end(&b);
+		/* callplane's own figures (the control API and /metrics) */
+		ben_put_cstr(&b, "callplane");
+		ben_put_dict(&b);
+		put_kv_int(&b, "sessions", n_calls);
+		put_kv_int(&b, "streams", (int64_t)flow_in_use());
+		put_kv_int(&b, "sessions total", (int64_t)calls_total);
+		ben_put_cstr(&b, "version");
+		ben_put_cstr(&b, PROJECT_VERSION);
+		dp_stats_put_ben(&b);
+		put_quality(&b);
 		ben_put_end(&b);
 		ben_put_end(&b);
 		break;

@@ -15,6 +15,7 @@
 #include <rte_telemetry.h>
 #include <rte_version.h>
 
+#include "common/bencode.h"
 #include "dp.h"
 #include "stats.h"
 
@@ -230,4 +231,77 @@ dp_stats_report(FILE *fp)
 		dp_stats_sum((int)l, -1, c);
 		print_counters(fp, c);
 	}
+}
+
+static void
+ben_kv(struct ben_buf *b, const char *k, uint64_t v)
+{
+	ben_put_cstr(b, k);
+	ben_put_int(b, (int64_t)v);
+}
+
+static void
+ben_counters(struct ben_buf *b, const uint64_t *c, bool all)
+{
+	ben_put_cstr(b, "counters");
+	ben_put_dict(b);
+	for (int i = 0; i < DP_C__MAX; i++)
+		if (all || c[i] != 0)
+			ben_kv(b, dp_counter_names[i], c[i]);
+	ben_put_end(b);
+}
+
+void
+dp_stats_put_ben(struct ben_buf *b)
+{
+	uint64_t c[DP_C__MAX];
+
+	dp_stats_sum(-1, -1, c);
+	ben_counters(b, c, true);
+	ben_kv(b, "tsc hz", rte_get_tsc_hz());
+	ben_put_cstr(b, "ports");
+	ben_put_list(b);
+	for (unsigned i = 0; i < dp.n_ports; i++) {
+		const struct dp_port *p = &dp.ports[i];
+		struct rte_eth_stats es;
+		struct rte_eth_link link;
+
+		ben_put_dict(b);
+		ben_put_cstr(b, "name");
+		ben_put_cstr(b, p->name);
+		ben_kv(b, "port id", p->port_id);
+		if (rte_eth_link_get_nowait(p->port_id, &link) == 0) {
+			ben_put_cstr(b, "link");
+			ben_put_cstr(b, link.link_status ? "up" : "down");
+		}
+		if (rte_eth_stats_get(p->port_id, &es) == 0) {
+			ben_kv(b, "pmd ipackets", es.ipackets);
+			ben_kv(b, "pmd opackets", es.opackets);
+			ben_kv(b, "pmd imissed", es.imissed);
+			ben_kv(b, "pmd ierrors", es.ierrors);
+			ben_kv(b, "pmd oerrors", es.oerrors);
+			ben_kv(b, "pmd rx nombuf", es.rx_nombuf);
+		}
+		dp_stats_sum(-1, (int)i, c);
+		ben_counters(b, c, true);
+		ben_put_end(b);
+	}
+	ben_put_end(b);
+	ben_put_cstr(b, "lcores");
+	ben_put_list(b);
+	for (unsigned l = 0; l < RTE_MAX_LCORE; l++) {
+		char roles[64];
+
+		if (!rte_lcore_is_enabled(l))
+			continue;
+		roles_str(dp.lcore_roles[l], l == dp.main_lcore, roles, sizeof(roles));
+		ben_put_dict(b);
+		ben_kv(b, "id", l);
+		ben_put_cstr(b, "roles");
+		ben_put_cstr(b, roles[0] ? roles : "none");
+		dp_stats_sum((int)l, -1, c);
+		ben_counters(b, c, false);
+		ben_put_end(b);
+	}
+	ben_put_end(b);
 }

@@ -89,6 +89,14 @@ void dp_stats_sum(int lcore, int port, uint64_t *out);
 /* Registers the /callplane/... telemetry commands. Main lcore, at boot. */
 void dp_stats_telemetry_init(void);
 
+/*
+ * For NG `statistics` (the "callplane" dict): "counters" (all, summed),
+ * "tsc hz", "ports" (name, id, link, PMD figures, every counter) and
+ * "lcores" (id, roles, non-zero counters). Main lcore.
+ */
+struct ben_buf;
+void dp_stats_put_ben(struct ben_buf *b);
+
 /* Prints the per-port and per-lcore report (non-zero counters). */
 void dp_stats_report(FILE *fp);
 

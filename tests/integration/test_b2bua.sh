@@ -27,7 +27,7 @@ s = json.load(sys.stdin)["statistics"]
 print(s["currentstatistics"].get(sys.argv[1], s["totalstatistics"].get(sys.argv[1])))' "$1"; }
 
 start_cp() { # CONFIG
-    ip netns exec "$TB_APP" "$CP" -c "$1" --stats-file "$WORK/cp.json" > "$WORK/cp.log" 2>&1 &
+    ip netns exec "$TB_APP" "$CP" -c "$1" --stats-file "$WORK/cp.json" --api-socket "$WORK/cp.sock" > "$WORK/cp.log" 2>&1 &
     CP_PID=$!
     TB_PIDS+=("$CP_PID")
     wait_for 10 grep -q ': ready' "$WORK/cp.log"
