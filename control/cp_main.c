@@ -308,6 +308,11 @@ main(int argc, char **argv)
 	adjust(cfg);
 	g.cfg = cfg;
 	cp_log_level = (int)cfg->cp.log_level;
+	if (api_socket_busy(cfg->cp.api.socket ? cfg->cp.api.socket : CFG_API_SOCKET)) {
+		CP_ERR("api: socket %s: another callplane-cp answers there",
+		       cfg->cp.api.socket ? cfg->cp.api.socket : CFG_API_SOCKET);
+		return 1;
+	}
 	if (cp_loop_create(&g.loop) < 0 || b2b_create(&g.b2b, g.loop, cfg) < 0) {
 		CP_ERR("start-up failed");
 		return 1;

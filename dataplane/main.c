@@ -26,6 +26,7 @@
 #include <rte_mbuf.h>
 
 #include "cfg.h"
+#include "common/notify.h"
 #include "dp.h"
 #include "drivers/port/port.h"
 #include "events/events.h"
@@ -392,6 +393,8 @@ main(int argc, char **argv)
 				 dp.workers[i].lcore, rte_strerror(-rc));
 	}
 	print_ready();
+	svc_notifyf("READY=1\nMAINPID=%d\nSTATUS=relaying: %u worker(s), %u port(s)",
+		    (int)getpid(), dp.n_workers, dp.n_ports);
 
 	while (!dp.quit) {
 		if (host_poll() + ngsrv_poll() == 0 && c->idle.backoff)
@@ -399,6 +402,7 @@ main(int argc, char **argv)
 	}
 
 	printf("callplane-dp: stopping\n");
+	svc_notify("STOPPING=1");
 	rte_eal_mp_wait_lcore();
 	for (unsigned i = 0; i < dp.n_ports; i++) {
 		rte_eth_dev_stop(dp.ports[i].port_id);

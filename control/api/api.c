@@ -357,16 +357,6 @@ B(const struct req *r)
 	return r->c->a->h.b2b;
 }
 
-static int
-m_version(struct req *r)
-{
-	jw_obj(&r->res);
-	jw_kstr(&r->res, "callplane_cp", PROJECT_VERSION);
-	jw_kstr(&r->res, "api", "1");
-	jw_kstr(&r->res, "jsonrpc", "2.0");
-	jw_end(&r->res, '}');
-	return 0;
-}
 
 static int
 m_calls_list(struct req *r)
@@ -691,6 +681,13 @@ dp_reply(void *arg, int rc, const struct ben_doc *d, const struct ben_node *root
 				"unreadable NG reply");
 			jw_end(w, '}');
 			jw_end(w, '}');
+		} else if (r->method == M_version) {
+			jw_obj(w);
+			jw_kstr(w, "callplane_cp", PROJECT_VERSION);
+			jw_key(w, "callplane_dp");
+			jw_null(w);
+			jw_kstr(w, "api", "1");
+			jw_end(w, '}');
 		} else {
 			fail(r, API_E_DATAPLANE, "callplane-dp %s",
 			     rc == -ETIMEDOUT ? "does not answer over NG (is it running?)" :
@@ -881,6 +878,7 @@ m_status(struct req *r)
 	return ng_ask(r, ng_stats);   /* closes the object */
 }
 
+static int m_version(struct req *r) { return ng_ask(r, ng_stats); }
 static int m_dataplane_status(struct req *r) { return ng_ask(r, ng_stats); }
 static int m_dataplane_ports(struct req *r) { return ng_ask(r, ng_stats); }
 static int m_dataplane_lcores(struct req *r) { return ng_ask(r, ng_stats); }
@@ -1184,6 +1182,24 @@ on_accept(struct cp_io *io, uint32_t events)
 		a->conns = c;
 		a->n_conns++;
 	}
+}
+
+bool
+api_socket_busy(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	bool busy;
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return false;
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	busy = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	close(fd);
+	return busy;
 }
 
 /* Binds @path, replacing a stale socket; -EADDRINUSE when one answers. */

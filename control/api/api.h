@@ -8,6 +8,7 @@
 #ifndef CP_API_H
 #define CP_API_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/loop.h"
@@ -40,6 +41,9 @@ struct api;
  * replaced. 0 or -errno with a message on stderr. */
 int api_create(struct api **out, const struct api_host *host);
 void api_destroy(struct api *a);
+/* True when a callplane-cp already answers on @path (checked first at
+ * start, before SIP ports are taken, for a clear message). */
+bool api_socket_busy(const char *path);
 
 /* The metrics listener (metrics.c); NULL @listen: none. */
 struct metrics;

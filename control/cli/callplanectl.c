@@ -461,22 +461,20 @@ match(const struct cmd *c, char **w, int n, const char **params, int *np)
 	return n <= m;
 }
 
-/* True if the pattern's literal words agree with @w as far as both go. */
+/* True if the pattern is about what @w names: its first word is w[0] and
+ * any further literal words given match too (for usage hints and help). */
 static bool
-related(const struct cmd *c, char **w, int n)
+related(const struct cmd *c, char **w, int n, bool strict)
 {
 	char buf[256], *pw[MAX_WORDS];
 	int m = pattern_words(c->cli, buf, sizeof(buf), pw);
-	bool any = false;
 
-	for (int i = 0; i < m && i < n; i++) {
-		if (is_param(pw[i]))
-			continue;
-		if (strcmp(pw[i], w[i]) != 0)
+	if (n == 0 || m == 0 || strcmp(pw[0], w[0]) != 0)
+		return false;
+	for (int i = 1; strict && i < m && i < n; i++)
+		if (!is_param(pw[i]) && strcmp(pw[i], w[i]) != 0)
 			return false;
-		any = true;
-	}
-	return any;
+	return true;
 }
 
 static void
@@ -485,7 +483,7 @@ help(char **w, int n)
 	bool any = false;
 
 	for (size_t i = 0; i < N_CMDS; i++)
-		if (n == 0 || related(&cmds[i], w, n)) {
+		if (n == 0 || related(&cmds[i], w, n, true)) {
 			if (!any && n == 0)
 				printf("Commands (callplanectl [-s SOCKET] [--json] COMMAND, or no "
 				       "command for this shell):\n");
@@ -521,8 +519,13 @@ run_words(char **w, int n)
 	if (i == N_CMDS) {
 		bool any = false;
 
+		bool strict = false;
+
+		/* the usages that agree with every word given, else all of the first word's */
 		for (size_t k = 0; k < N_CMDS; k++)
-			if (related(&cmds[k], w, n)) {
+			strict |= related(&cmds[k], w, n, true);
+		for (size_t k = 0; k < N_CMDS; k++)
+			if (related(&cmds[k], w, n, strict)) {
 				if (!any)
 					fprintf(stderr, "callplanectl: wrong arguments; usage:\n");
 				fprintf(stderr, "  %s\n", cmds[k].cli);
@@ -557,6 +560,7 @@ run_words(char **w, int n)
 			if (!jw.oom)
 				printf("%.*s\n", (int)jw.len, jw.buf);
 			jw_free(&jw);
+			fflush(stdout);
 		}
 		fprintf(stderr, "callplanectl: %s\n", s);
 		for (const struct json_node *e = errs ? json_next(&doc, errs, NULL) : NULL; e;

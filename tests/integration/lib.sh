@@ -21,6 +21,8 @@ check() { # check "description" command...
     local d=$1; shift
     if "$@"; then ok "$d"; else fail "$d"; fi
 }
+# check "what" that 'cond && cond': several conditions as one check
+that() { eval "$1"; }
 finish() {
     echo "$T_RUN checks, $T_FAIL failed"
     [ "$T_FAIL" -eq 0 ]
