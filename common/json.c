@@ -310,7 +310,8 @@ json_str(const struct json_node *n, char *out, size_t outlen)
 						i += 6;
 					}
 				}
-				if (cp == 0)
+				/* NUL and unpaired surrogates are not text */
+				if (cp == 0 || (cp >= 0xd800 && cp < 0xe000))
 					return false;
 				if (cp < 0x80) {
 					enc[0] = (char)cp;
@@ -465,28 +466,68 @@ jw_end(struct jw *w, char close)
 		w->depth--;
 }
 
+/* Length of the well-formed UTF-8 sequence at @p (1..4), 0 if it is not. */
+static size_t
+utf8_len(const unsigned char *p, size_t n)
+{
+	size_t len;
+	uint32_t cp;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2, cp = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		len = 3, cp = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		len = 4, cp = p[0] & 0x07;
+	else
+		return 0;
+	if (n < len)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return len;
+}
+
 static void
 esc(struct jw *w, const char *s, size_t n)
 {
 	size_t run = 0;
 
 	put(w, "\"", 1);
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n;) {
 		unsigned char c = (unsigned char)s[i];
+		size_t len = utf8_len((const unsigned char *)s + i, n - i);
 		char e[8];
 
-		if (c >= 0x20 && c != '"' && c != '\\')
+		if (c >= 0x20 && c != '"' && c != '\\' && len > 0) {
+			i += len;
 			continue;
+		}
 		put(w, s + run, i - run);
-		run = i + 1;
 		if (c == '"' || c == '\\') {
 			e[0] = '\\';
 			e[1] = (char)c;
 			put(w, e, 2);
-		} else {
+		} else if (c == '\n' || c == '\r' || c == '\t') {
+			e[0] = '\\';
+			e[1] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+			put(w, e, 2);
+		} else if (c < 0x20) {
 			snprintf(e, sizeof(e), "\\u%04x", c);
 			put(w, e, 6);
+		} else {
+			put(w, "\\ufffd", 6);   /* not UTF-8 (NG strings are bytes) */
 		}
+		i++;
+		run = i;
 	}
 	put(w, s + run, n - run);
 	put(w, "\"", 1);
