@@ -12,6 +12,7 @@ SRC=$(cd "$(dirname "$0")/.." && pwd)
 . "$SRC/tests/testbed.sh"
 export CALLPLANE_DP=${CALLPLANE_DP:-$SRC/build/callplane-dp}
 CP=${CALLPLANE_CP:-$SRC/build/callplane-cp}
+CTL=${CALLPLANECTL:-$(dirname "$CP")/callplanectl}
 WORK=$(mktemp -d /tmp/callplane-demo.XXXXXX)
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 CALLS=9 IMPATIENT=2
@@ -25,14 +26,15 @@ grep -A3 ': ready' "$WORK/dp.log"
 printf 'carrier$ ping 198.18.0.1: '
 ip netns exec "$TB_CARRIER" ping -c 2 -i 0.2 -W 2 "$TB_APP_IP4" | grep -o '[0-9]* received'
 
-say "Starting callplane-cp: SIP on 198.18.0.1:5060 (through the exception path), NG to callplane-dp"
+say "Starting callplane-cp: SIP on 198.18.0.1:5060 (through the exception path), NG to callplane-dp, control API, /metrics"
 ip netns exec "$TB_APP" "$CP" -c "$SRC/config/testbed.yaml" --stats-file "$WORK/cp.json" \
-    > "$WORK/cp.log" 2>&1 &
+    --api-socket "$WORK/cp.sock" > "$WORK/cp.log" 2>&1 &
 CP_PID=$!
 TB_PIDS+=("$CP_PID")
 for _ in $(seq 50); do grep -q ': ready' "$WORK/cp.log" && break; sleep 0.1; done
 grep ': ready' "$WORK/cp.log" || { cat "$WORK/cp.log"; exit 1; }
 stats() { kill -USR1 "$CP_PID"; sleep 0.2; "$SRC/tests/lib/cpstat.py" "$WORK/cp.json" "$@"; }
+ctl() { echo "admin\$ callplanectl $*"; "$CTL" -s "$WORK/cp.sock" "$@" | sed 's/^/  /'; }
 
 say "Agents log in: three SIPp phones on 198.18.0.20 REGISTER with digest authentication"
 ip netns exec "$TB_AGENTS" sipp -sf "$SRC/tests/sip/uas_answer.xml" -i "$TB_AGENTS_IP4" -p 5081 \
@@ -45,7 +47,7 @@ for a in 1001 1002 1003; do
         -m 1 -nostdin -timeout 10s "$TB_APP_IP4:5060" > "$WORK/reg-$a.out" 2>&1 &&
         echo "agent $a: REGISTER -> 401 challenge -> REGISTER with credentials -> 200 OK"
 done
-stats agents
+ctl agents list
 
 say "Callers dial the support line (DID 1000) from the carrier: $CALLS with 7 s of G.711 audio each, $IMPATIENT who hang up after 3 s of ringback"
 mkdir -p "$WORK/uac/pcap" "$WORK/uac2"
@@ -66,8 +68,8 @@ sleep 1
     -nostdin -timeout 60s -trace_stat -stf "$WORK/uac2.csv" "$TB_APP_IP4:5060" > "$WORK/uac2.out" 2>&1) &
 UAC2=$!
 sleep 3
-say "Live, 4 s in: who waits, who talks"
-stats queues; stats agents; stats calls
+say "Live, 4 s in: who waits, who talks (callplanectl, the admin's CLI)"
+ctl queues list; ctl agents list; ctl calls list
 wait $UAC $UAC2
 wait $PHONES
 sleep 1
@@ -76,12 +78,17 @@ say "What happened"
 echo "control plane's call log (callplane-cp):"
 grep -E "INVITE from|queued|connected|hung up while|ended" "$WORK/cp.log" | sed 's/^callplane-cp: /  /' | head -60
 echo
-stats queues
-echo
-stats agents
+ctl queues list
+ctl agents list
+ctl dataplane ports
+echo "prometheus\$ curl http://127.0.0.1:9464/metrics (excerpt)"
+ip netns exec "$TB_APP" curl -s --max-time 15 http://127.0.0.1:9464/metrics |
+    grep -E '^callplane_(calls_total\{outcome="(answered|abandoned)"\}|dp_sessions_created_total|media_mos_(count|sum)|dp_port_relayed_total)' |
+    sed 's/^/  /'
 echo
 ok=$(tail -1 "$WORK/uac.csv" | cut -d';' -f16); ab=$(tail -1 "$WORK/uac2.csv" | cut -d';' -f16)
 relayed=$(( $(ngstat packetsrelayed) - R0 ))
+kill -USR1 "$CP_PID"; sleep 0.2
 python3 - "$WORK/cp.json" "$relayed" "$CALLS" "$ok" "$IMPATIENT" "$ab" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1])); c = s["counters"]
@@ -104,8 +111,10 @@ sed -n '/callplane-dp: stopping/,$p' "$WORK/dp.log" | head -12
 say "Look further"
 cat <<TXT
   Run it yourself:     source tests/testbed.sh; tb_up; tb_dp_start config/testbed.yaml /tmp/dp.log
-                       ip netns exec \$TB_APP build/callplane-cp -c config/testbed.yaml --stats-file /tmp/cp.json
-  Live call figures:   kill -USR1 <callplane-cp pid>; tests/lib/cpstat.py /tmp/cp.json [queues|agents|calls|counters]
+                       ip netns exec \$TB_APP build/callplane-cp -c config/testbed.yaml
+  The admin's CLI:     build/callplanectl            (a shell: Tab completes, 'help' lists commands)
+                       build/callplanectl calls list; build/callplanectl agent 1001 not-ready
+  Metrics:             ip netns exec \$TB_APP curl -s 127.0.0.1:9464/metrics
   Dataplane counters:  tests/lib/dptel.py --prefix \$TB_ID /callplane/stats   (also /ports /lcores /neigh)
   Media sessions (NG): rtpengine-ng-client --proxy-address 127.0.0.1 --proxy-port 2223 list   (in the app namespace)
   Validate a config:   build/callplane-cp --check-config config/testbed.yaml
