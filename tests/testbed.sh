@@ -16,6 +16,12 @@
 # <id> is unique per run (pid-based), so runs never collide, and tb_up
 # removes namespaces left by runs that were killed.
 
+# Debian's own tools first: the test helpers are written for bookworm's
+# python3 (the package list installs it), and a version manager's shim in
+# front of it costs ~0.4 s a call, enough to miss the short timer windows
+# the tests watch.
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
+
 TB_ID=${TB_ID:-cpt$$}
 TB_APP=$TB_ID-app
 TB_CARRIER=$TB_ID-carrier
