@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include "sdp.h"
@@ -155,21 +156,27 @@ static_clock(int pt)
 	}
 }
 
-/* "<pt> <name>/<clock>[/<params>]": records the clock of the first format. */
+/* "<pt> <name>/<clock>[/<params>]": records the clock of the first format
+ * and which payload types carry RFC 4733 telephone-events. */
 static int
 parse_rtpmap(const char *s, const char *end, struct sdp_media *m)
 {
 	unsigned long pt = 0, clock = 0;
-	const char *p = s;
+	const char *p = s, *name;
+	bool te;
 
 	while (p < end && *p >= '0' && *p <= '9' && p - s < 4)
 		pt = pt * 10 + (unsigned long)(*p++ - '0');
 	if (p == s || p >= end || *p != ' ' || pt > 127)
 		return -1;
+	while (p < end && *p == ' ')
+		p++;
+	name = p;
 	while (p < end && *p != '/')
 		p++;
 	if (p >= end || p[-1] == ' ')
 		return -1;
+	te = p - name == 15 && strncasecmp(name, "telephone-event", 15) == 0;
 	s = ++p;
 	while (p < end && *p >= '0' && *p <= '9' && p - s < 7)
 		clock = clock * 10 + (unsigned long)(*p++ - '0');
@@ -177,6 +184,11 @@ parse_rtpmap(const char *s, const char *end, struct sdp_media *m)
 		return -1;
 	if ((int)pt == first_pt(m->formats))
 		m->clock_hz = (uint32_t)clock;
+	if (te) {
+		m->te_pts[pt >> 6] |= 1ull << (pt & 63);
+		if (m->te_clock == 0)
+			m->te_clock = (uint32_t)clock;
+	}
 	return 0;
 }
 

@@ -37,7 +37,15 @@ struct sdp_media {
 	char direction[10];      /* sendrecv (default), sendonly, recvonly, inactive */
 	uint32_t clock_hz;       /* RTP clock of the first format: its a=rtpmap,
 				  * else the RFC 3551 static rate, else 0 */
+	uint64_t te_pts[2];      /* payload types mapped to telephone-event (bit per PT) */
+	uint32_t te_clock;       /* the clock of the first such mapping, 0 if none */
 };
+
+static inline bool
+sdp_te_pt(const uint64_t *mask, unsigned pt)
+{
+	return pt < 128 && (mask[pt >> 6] >> (pt & 63)) & 1;
+}
 
 struct sdp {
 	struct sdp_addr conn;    /* session-level c= */

@@ -85,8 +85,12 @@ static const struct cfg_field media_fields[] = {
 	END,
 };
 
+static void events_check(struct cfg_ctx *, yaml_node_t *, const char *, void *);
+
 static const struct cfg_field events_fields[] = {
 	FK(cfg_events, "unix", unix_path, CFG_T_STR, 0, .max = 107),
+	F(cfg_events, dtmf_log_dest, CFG_T_STR, 0, .max = 64,
+	  .help = "addr:port: every DTMF event also as rtpengine's dtmf-log-dest JSON (UDP)"),
 	END,
 };
 
@@ -160,7 +164,7 @@ static const struct cfg_field dp_fields[] = {
 	{ .key = "ng", .type = CFG_T_MAP, .off = offsetof(struct cfg_dataplane, ng),
 	  .sub = ng_fields, .check = ng_check },
 	{ .key = "events", .type = CFG_T_MAP, .off = offsetof(struct cfg_dataplane, events),
-	  .sub = events_fields },
+	  .sub = events_fields, .check = events_check },
 	END,
 };
 
@@ -368,6 +372,21 @@ cfg_parse_hostport(const char *s, struct sockaddr_storage *out)
 		sin6->sin6_port = htons((uint16_t)port);
 	}
 	return 0;
+}
+
+static void
+events_check(struct cfg_ctx *ctx, yaml_node_t *map, const char *path, void *obj)
+{
+	struct cfg_events *ev = obj;
+	struct sockaddr_storage ss;
+	char p[300];
+
+	(void)map;
+	if (ev->dtmf_log_dest && cfg_parse_hostport(ev->dtmf_log_dest, &ss) < 0) {
+		cfg_pathf(p, sizeof(p), "%s.dtmf_log_dest", path);
+		cfg_errorf(ctx, cfg_node_at(ctx, p), p, "'%s' is not addr:port or [v6addr]:port",
+			   ev->dtmf_log_dest);
+	}
 }
 
 static void

@@ -92,6 +92,7 @@ struct cfg_media {
 
 struct cfg_events {
 	char *unix_path;       /* the control plane's unix datagram socket */
+	char *dtmf_log_dest;   /* "addr:port": DTMF events as rtpengine's JSON over UDP */
 };
 
 struct cfg_idle {

@@ -29,6 +29,7 @@
 #include "common/notify.h"
 #include "dp.h"
 #include "drivers/port/port.h"
+#include "dtmf/dtmf.h"
 #include "events/events.h"
 #include "flow/flow.h"
 #include "host/host.h"
@@ -369,6 +370,8 @@ main(int argc, char **argv)
 		rte_exit(EXIT_FAILURE, "stream table of %u: %s\n", c->media.max_streams,
 			 rte_strerror(-rc));
 	rc = dp_workers_init();
+	if (rc == 0)
+		rc = dtmf_init();
 	if (rc < 0)
 		rte_exit(EXIT_FAILURE, "worker rings: %s\n", rte_strerror(-rc));
 	rc = host_init();
@@ -397,7 +400,7 @@ main(int argc, char **argv)
 		    (int)getpid(), dp.n_workers, dp.n_ports);
 
 	while (!dp.quit) {
-		if (host_poll() + ngsrv_poll() == 0 && c->idle.backoff)
+		if (host_poll() + ngsrv_poll() + ngsrv_dtmf_poll() == 0 && c->idle.backoff)
 			rte_delay_us_sleep(c->idle.sleep_us);
 	}
 
@@ -419,6 +422,7 @@ main(int argc, char **argv)
 	}
 	ngsrv_fini();
 	events_fini();
+	dtmf_fini();
 	flow_fini();
 	host_fini();
 	rte_eal_cleanup();

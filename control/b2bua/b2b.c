@@ -1245,6 +1245,23 @@ b2b_event(struct b2b *b, const char *js, size_t len)
 	c = call_find(b, (struct sip_str){ cid, (uint32_t)strlen(cid) }, &b_leg);
 	if (c == NULL || b_leg)
 		return;
+	if (strcmp(type, "dtmf") == 0) {
+		char digit[4] = "?", src[16] = "", tag[256] = "";
+		int64_t dur = 0;
+
+		json_str(json_get(&d, &nodes[0], "digit"), digit, sizeof(digit));
+		json_str(json_get(&d, &nodes[0], "source"), src, sizeof(src));
+		json_str(json_get(&d, &nodes[0], "source-tag"), tag, sizeof(tag));
+		json_int(json_get(&d, &nodes[0], "duration"), &dur);
+		if (strcmp(src, "inband") == 0)
+			b->st.dtmf_inband++;
+		else
+			b->st.dtmf_rfc4733++;
+		LOG(c, "DTMF %s from the %s (%s, %lld ms)", digit,
+		    c->a.remote_tag && strcmp(tag, c->a.remote_tag) == 0 ? "caller" : "agent",
+		    src, (long long)dur);
+		return;
+	}
 	if (strcmp(type, "timeout") == 0) {
 		b->st.media_timeouts++;
 		LOG(c, "media timeout reported by the dataplane");
@@ -2175,4 +2192,10 @@ b2b_metrics(struct b2b *b, FILE *f)
 	prom_head(f, "callplane_media_timeouts_total", "counter",
 		  "Calls ended because the dataplane saw no media.");
 	fprintf(f, "callplane_media_timeouts_total %llu\n", (unsigned long long)b->st.media_timeouts);
+	prom_head(f, "callplane_dtmf_digits_total", "counter",
+		  "DTMF digits the dataplane reported in calls, by how they were sent.");
+	fprintf(f, "callplane_dtmf_digits_total{source=\"rfc4733\"} %llu\n",
+		(unsigned long long)b->st.dtmf_rfc4733);
+	fprintf(f, "callplane_dtmf_digits_total{source=\"inband\"} %llu\n",
+		(unsigned long long)b->st.dtmf_inband);
 }

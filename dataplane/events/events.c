@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -16,6 +17,8 @@
 
 static int fd = -1;
 static struct sockaddr_un dest;
+static int dtmf_fd = -1;
+static struct sockaddr_storage dtmf_dest;
 
 #define ECOUNT(ctr) (dp_stats[dp.main_lcore][DP_STATS_NOPORT].c[DP_C_##ctr]++)
 
@@ -23,7 +26,15 @@ int
 events_init(void)
 {
 	const char *path = dp.cfg->dp.events.unix_path;
+	const char *dl = dp.cfg->dp.events.dtmf_log_dest;
 
+	if (dl != NULL) {
+		if (cfg_parse_hostport(dl, &dtmf_dest) < 0)
+			return -EINVAL;
+		dtmf_fd = socket(dtmf_dest.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (dtmf_fd < 0)
+			return -errno;
+	}
 	if (path == NULL)
 		return 0;
 	if (strlen(path) >= sizeof(dest.sun_path))
@@ -44,6 +55,22 @@ events_fini(void)
 	if (fd >= 0)
 		close(fd);
 	fd = -1;
+	if (dtmf_fd >= 0)
+		close(dtmf_fd);
+	dtmf_fd = -1;
+}
+
+void
+events_dtmf_log(const char *json, size_t len)
+{
+	if (dtmf_fd < 0)
+		return;
+	if (sendto(dtmf_fd, json, len, MSG_DONTWAIT, (struct sockaddr *)&dtmf_dest,
+		   dtmf_dest.ss_family == AF_INET ? sizeof(struct sockaddr_in) :
+						    sizeof(struct sockaddr_in6)) < 0)
+		ECOUNT(events_dropped);
+	else
+		ECOUNT(events_sent);
 }
 
 size_t

@@ -20,6 +20,9 @@ void events_fini(void);
 void events_emit(const char *type, const char *call_id, const char *from_tag,
 		 const char *to_tag, const char *extra);
 
+/* Sends @json (one object) to dataplane.events.dtmf_log_dest, if set. */
+void events_dtmf_log(const char *json, size_t len);
+
 /* Writes @s as a JSON string (quoted, escaped) into @out; its length, or 0
  * if it does not fit. Public for tests. */
 size_t events_json_str(char *out, size_t cap, const char *s);

@@ -17,6 +17,7 @@
 #include <rte_mbuf.h>
 #include <rte_rcu_qsbr.h>
 
+#include "dtmf/dtmf.h"
 #include "rtpstat/rtpstat.h"
 #include "stats/stats.h"
 
@@ -38,6 +39,10 @@ struct flow_stream {
 	uint8_t strict;          /* accept only the SDP address (no latching) */
 	uint32_t out;            /* stream index we transmit from */
 	uint32_t clock_hz;       /* RTP clock of the negotiated codec */
+	uint32_t owner;          /* the NG call it belongs to (index) */
+	uint64_t te_pts[2];      /* payload types of RFC 4733 events (offer and answer) */
+	uint32_t te_clock;       /* their clock (0: clock_hz) */
+	volatile uint8_t dtmf_block; /* remove this party's events from what is relayed */
 	uint64_t tick_mul;       /* RTP clock ticks per TSC cycle, << 40 (jitter) */
 	/* Latching (NAT): before the first packet is accepted, a source
 	 * that is not the SDP one is adopted only after FLOW_LATCH_RUN
@@ -55,6 +60,7 @@ struct flow_stream {
 	uint64_t pkts, bytes, last_tsc;
 	uint64_t drop_source, drop_no_neigh;
 	struct rtpstat rs;
+	struct dtmf_det dtmf;
 } __rte_cache_aligned;
 
 extern struct flow_stream *flow_streams;

@@ -14,6 +14,7 @@
 
 #include "dp.h"
 #include "flow.h"
+#include "common/sdp.h"
 
 extern uint32_t *flow_map;
 
@@ -153,7 +154,6 @@ flow_forward(unsigned lc, uint16_t pidx, struct rte_mbuf *m, enum dp_counter *wh
 	const void *src_ip;
 	uint32_t old_sum;
 
-	(void)lc;
 	/* The classifier checked the IP header and that it holds a UDP header. */
 	if (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV4)) {
 		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
@@ -214,6 +214,12 @@ flow_forward(unsigned lc, uint16_t pidx, struct rte_mbuf *m, enum dp_counter *wh
 			uint32_t arr = (uint32_t)(((unsigned __int128)s->last_tsc * s->tick_mul) >> 40);
 
 			rtpstat_update(&s->rs, seq, ts, arr);
+			if (sdp_te_pt(s->te_pts, rtp[1] & 0x7f) &&
+			    dtmf_rfc4733(lc, s, idx - 1, rtp, (uint16_t)(udp_len - sizeof(*udp))) &&
+			    s->dtmf_block) {
+				*why = DP_C_drop_dtmf_blocked;
+				return -1;
+			}
 		}
 	}
 	op = &dp.ports[o->port_idx];

@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -25,6 +26,7 @@
 
 #include "common/ng.h"
 #include "common/sdp.h"
+#include "dtmf/dtmf.h"
 #include "events/events.h"
 #include "flow/flow.h"
 #include "host/host.h"
@@ -225,6 +227,21 @@ call_free(struct ng_call *c)
 		flow_release(st, n);
 	c->used = false;
 	n_calls--;
+}
+
+/* Adds an SDP's telephone-event payload types to a media section's four
+ * streams (offer and answer may number them differently; either counts). */
+static void
+add_te(const struct ng_media *m, const struct sdp_media *sm)
+{
+	for (unsigned k = 0; k < 4; k++) {
+		struct flow_stream *f = &flow_streams[m->st[k]];
+
+		f->te_pts[0] |= sm->te_pts[0];
+		f->te_pts[1] |= sm->te_pts[1];
+		if (f->te_clock == 0)
+			f->te_clock = sm->te_clock;
+	}
 }
 
 /* Fills the peer of stream @idx from an SDP media section. */
@@ -482,6 +499,8 @@ re_offer(struct ben_buf *b, struct ng_call *c, const struct ben_node *ft,
 	if ((sdp->media[0].conn.family == AF_INET6) != (from_a ? c->a_v6 : c->b_v6))
 		return "Re-offer may not change the address family";
 	for (unsigned i = 0; i < c->n_media; i++)
+		add_te(&c->m[i], &sdp->media[i]);
+	for (unsigned i = 0; i < c->n_media; i++)
 		for (unsigned k = 0; k < 2; k++) {
 			uint32_t idx = c->m[i].st[base + k];
 			struct flow_stream *f = &flow_streams[idx];
@@ -586,8 +605,11 @@ do_offer(struct ben_buf *b, const struct ben_doc *doc, const char *ck, size_t ck
 		}
 		set_peer(m->st[0], &sdp.media[i], false);
 		set_peer(m->st[1], &sdp.media[i], true);
-		for (unsigned k = 0; k < 4; k++)
+		for (unsigned k = 0; k < 4; k++) {
 			flow_set_clock(m->st[k], sdp.media[i].clock_hz);
+			flow_streams[m->st[k]].owner = (uint32_t)(c - calls);
+		}
+		add_te(m, &sdp.media[i]);
 		resolve_peer(m->st[0]);
 		resolve_peer(m->st[1]);
 	}
@@ -649,6 +671,7 @@ do_answer(struct ben_buf *b, const struct ben_doc *doc, const char *ck, size_t c
 			/* the answer's first format is the negotiated codec */
 			for (unsigned k = 0; k < 4; k++)
 				flow_set_clock(m->st[k], sdp.media[i].clock_hz);
+			add_te(m, &sdp.media[i]);
 			resolve_peer(m->st[base]);
 			resolve_peer(m->st[base + 1]);
 			for (unsigned k = 0; k < 4; k++)
@@ -765,6 +788,97 @@ call_timers(void)
 					resolve_peer(idx);
 			}
 	}
+}
+
+/* A digit a worker detected: to the control plane and the DTMF log. */
+static void
+on_dtmf(const struct dtmf_ev *e)
+{
+	const struct flow_stream *f = &flow_streams[e->stream];
+	const struct ng_call *c = f->owner < NG_MAX_CALLS ? &calls[f->owner] : NULL;
+	uint32_t clock = f->te_clock ? f->te_clock : f->clock_hz ? f->clock_hz : 8000;
+	unsigned dur_ms = (unsigned)((uint64_t)e->dur * 1000 / clock);
+	char extra[512], tag[300], ip[INET6_ADDRSTRLEN], js[1400];
+	const char *src_tag = NULL;
+	char digit = dtmf_char(e->event);
+	int n;
+
+	if (c == NULL || !c->used)
+		return;
+	for (unsigned i = 0; i < c->n_media && src_tag == NULL; i++)
+		for (unsigned k = 0; k < 4; k++)
+			if (c->m[i].st[k] == e->stream)
+				src_tag = k < 2 ? c->from_tag : c->to_tag;
+	if (src_tag == NULL)
+		return;    /* the stream moved to another call meanwhile */
+	if (events_json_str(tag, sizeof(tag), src_tag) == 0)
+		return;
+	snprintf(extra, sizeof(extra),
+		 "\"digit\":\"%c\",\"event\":%u,\"duration\":%u,\"volume\":%u,"
+		 "\"source\":\"%s\",\"source-tag\":%s,\"rtp-ts\":%u",
+		 digit == '?' ? ' ' : digit, e->event, dur_ms, e->volume,
+		 e->source == DTMF_SRC_INBAND ? "inband" : "rfc4733", tag, e->ts);
+	events_emit("dtmf", c->call_id, c->from_tag, c->to_tag, extra);
+	/* rtpengine's dtmf-log-dest shape, for stock tooling */
+	if (f->v6)
+		inet_ntop(AF_INET6, f->peer_ip6, ip, sizeof(ip));
+	else
+		inet_ntop(AF_INET, &f->peer_ip, ip, sizeof(ip));
+	{
+		char cid[600], ft[300], tt[300];
+
+		if (events_json_str(cid, sizeof(cid), c->call_id) == 0 ||
+		    events_json_str(ft, sizeof(ft), c->from_tag) == 0 ||
+		    events_json_str(tt, sizeof(tt), c->to_tag) == 0)
+			return;
+		n = snprintf(js, sizeof(js),
+			     "{\"callid\":%s,\"source_tag\":%s,\"source_label\":\"\","
+			     "\"tags\":[%s,%s],\"type\":\"DTMF\",\"timestamp\":%llu,"
+			     "\"source_ip\":\"%s\",\"event\":%u,\"duration\":%u,\"volume\":%u}",
+			     cid, tag, ft, tt, (unsigned long long)time(NULL), ip, e->event,
+			     dur_ms, e->volume);
+		if (n > 0 && (size_t)n < sizeof(js))
+			events_dtmf_log(js, (size_t)n);
+	}
+}
+
+unsigned
+ngsrv_dtmf_poll(void)
+{
+	return dtmf_poll(on_dtmf);
+}
+
+/* block DTMF / unblock DTMF: the events of one party (from-tag, or
+ * to-tag), or of everyone in the call, are removed from what is relayed
+ * (and still detected and reported). */
+static const char *
+do_block_dtmf(struct ben_buf *b, const struct ben_doc *doc, bool block, const char *ck,
+	      size_t ckl)
+{
+	const struct ben_node *root = &doc->nodes[0];
+	const struct ben_node *cid = ben_dict_str(doc, root, "call-id");
+	const struct ben_node *tag = ben_dict_str(doc, root, "from-tag");
+	struct ng_call *c;
+	bool a = true, bb = true;
+
+	if (cid == NULL)
+		return "No call-id in message";
+	c = find_call(cid);
+	if (c == NULL)
+		return "Unknown call-id";
+	if (tag != NULL && tag->len > 0) {
+		a = strlen(c->from_tag) == tag->len && memcmp(c->from_tag, tag->str, tag->len) == 0;
+		bb = strlen(c->to_tag) == tag->len && memcmp(c->to_tag, tag->str, tag->len) == 0;
+		if (!a && !bb)
+			return "Unknown tag";
+	}
+	for (unsigned i = 0; i < c->n_media; i++)
+		for (unsigned k = 0; k < 4; k += 2)
+			if (k == 0 ? a : bb)
+				flow_streams[c->m[i].st[k]].dtmf_block = block;
+	reply_ok_start(b, ck, ckl);
+	ben_put_end(b);
+	return NULL;
 }
 
 size_t
@@ -931,6 +1045,18 @@ ngsrv_handle(const char *msg, size_t len, const void *peer, size_t peer_len,
 		put_kv_int(&b, "created", (int64_t)(call->created_ms / 1000));
 		put_call_streams(&b, call);
 		ben_put_end(&b);
+		break;
+	}
+	case NG_CMD_BLOCK_DTMF:
+	case NG_CMD_UNBLOCK_DTMF: {
+		const char *e = do_block_dtmf(&b, &doc, cmd == NG_CMD_BLOCK_DTMF, ck, ckl);
+
+		if (e != NULL) {
+			b.len = 0;
+			b.overflow = false;
+			ng_reply_error(&b, ck, ckl, e);
+			NCOUNT(ng_errors);
+		}
 		break;
 	}
 	case NG_CMD_UNKNOWN:

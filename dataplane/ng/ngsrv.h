@@ -15,6 +15,8 @@ void ngsrv_fini(void);
 
 /* Serves what is waiting (bounded per call). Returns datagrams handled. */
 unsigned ngsrv_poll(void);
+/* Main lcore: DTMF the workers detected, out as events. How many. */
+unsigned ngsrv_dtmf_poll(void);
 
 /*
  * Handles one request @msg from @peer (the reply-cache key: the client's

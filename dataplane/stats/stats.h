@@ -42,6 +42,8 @@
 	X(events_sent, "events sent to the control plane") \
 	X(events_dropped, "events not delivered (no listener or socket full)") \
 	X(calls_timed_out, "calls ended because their media went silent") \
+	X(dtmf_events, "DTMF digits detected (RFC 4733 and in-band)") \
+	X(dtmf_ring_full, "DTMF detections lost: the ring to the main lcore was full") \
 	X(polls, "rx polls") \
 	X(idle_sleeps, "back-off sleeps of an idle lcore") \
 	X(busy_cycles, "TSC cycles of polls that found work (load: busy / tsc_hz / seconds)") \
@@ -60,7 +62,8 @@
 	X(drop_bad_icmp, "malformed ICMP/ICMPv6 or bad checksum") \
 	X(drop_bad_nd, "malformed neighbour discovery") \
 	X(drop_neigh_full, "neighbour table full") \
-	X(drop_no_tap, "exception path not available for the port")
+	X(drop_no_tap, "exception path not available for the port") \
+	X(drop_dtmf_blocked, "telephone-event packets removed while DTMF is blocked (PCI)")
 
 enum dp_counter {
 #define X(n, h) DP_C_##n,

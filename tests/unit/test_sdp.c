@@ -195,6 +195,27 @@ test_clock(void)
 	}
 }
 
+/* RFC 4733: which payload types carry telephone-events, and their clock. */
+static void
+test_telephone_event(void)
+{
+	static const char sdp[] = "v=0\r\nc=IN IP4 1.2.3.4\r\n"
+		"m=audio 5000 RTP/AVP 0 101 127 96\r\na=rtpmap:0 PCMU/8000\r\n"
+		"a=rtpmap:101 telephone-event/8000\r\na=rtpmap:127  TELEPHONE-EVENT/16000\r\n"
+		"a=rtpmap:96 telephone-events/8000\r\n"
+		"m=audio 5002 RTP/AVP 0\r\n";
+	struct sdp s;
+
+	CHECK(sdp_parse(&s, sdp, sizeof(sdp) - 1, err, sizeof(err)) == 0, "%s", err);
+	CHECK(sdp_te_pt(s.media[0].te_pts, 101) && sdp_te_pt(s.media[0].te_pts, 127),
+	      "PT 101 and 127 (any case, extra blank) are telephone-event");
+	CHECK(!sdp_te_pt(s.media[0].te_pts, 0) && !sdp_te_pt(s.media[0].te_pts, 96),
+	      "PCMU and a look-alike name are not");
+	CHECK(!sdp_te_pt(s.media[0].te_pts, 200), "out of range PT: no");
+	CHECK(s.media[0].te_clock == 8000, "clock of the first mapping: %u", s.media[0].te_clock);
+	CHECK(s.media[1].te_pts[0] == 0 && s.media[1].te_pts[1] == 0, "second media: none");
+}
+
 static void
 test_limits(void)
 {
@@ -241,6 +262,7 @@ main(void)
 	test_ipv6_two_media();
 	test_malformed();
 	test_clock();
+	test_telephone_event();
 	test_limits();
 	return CHECK_DONE();
 }

@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# RFC 4733 DTMF through the relay on the test bed: the digits
+# 0123456789*#ABCD sent by the carrier host as telephone-events are each
+# reported once, in order, on the event channel (with duration and volume)
+# and to the DTMF log destination in rtpengine's JSON; also at 16 and
+# 48 kHz event clocks, with offer and answer numbering the payload type
+# differently, and with 5% of the packets lost in the switch and 5%
+# reordered by the sender (several runs). "block DTMF" removes the events
+# from what the agent receives (counted) while they are still reported;
+# "unblock DTMF" lets them through again. Finally SIPp's own uac_pcap
+# scenario (G.711 then an RFC 2833 digit) calls through callplane-cp and
+# the digit shows up in the control plane's call log and metrics.
+. "$(dirname "$0")/lib.sh"
+command -v sipp >/dev/null || { echo "FAIL - sipp is needed (.ci/install)"; exit 1; }
+CONF=$WORK/testbed-dtmf.yaml
+EV=$WORK/events.sock
+sed -e "s|    unix: \"@callplane-events\"|    unix: $EV\n    dtmf_log_dest: \"127.0.0.1:9555\"|" \
+    "$SRC/config/testbed.yaml" > "$CONF"
+grep -q dtmf_log_dest "$CONF" || { echo "FAIL - test setup: no dtmf_log_dest"; exit 1; }
+start_dp "$CONF"
+C="$SRC/tests/lib/ngclient.py"
+D="$SRC/tests/lib/dtmf.py"
+SEQ='0123456789*#ABCD'
+ng() { in_carrier "$C" "$TB_APP_IP4" 2223 "$@"; }
+benstr() { printf '%s:%s' "${#1}" "$1"; }
+sdp_te() { # ADDR PORT PT CLOCK
+    local apt=0 amap="PCMU/8000"
+    [ "$4" != 8000 ] && apt=96 amap="L16/$4"
+    printf 'v=0\r\nc=IN IP4 %s\r\nm=audio %s RTP/AVP %s %s\r\na=rtpmap:%s %s\r\na=rtpmap:%s telephone-event/%s\r\na=fmtp:%s 0-16\r\n' \
+        "$1" "$2" "$apt" "$3" "$apt" "$amap" "$3" "$4" "$3"
+}
+port_in() { python3 -c 'import re,sys; m=re.search(r"m=audio (\d+) ", sys.stdin.read()); print(m.group(1) if m else "")'; }
+call() { # NAME CARRIER-PORT AGENT-PORT OFFER-PT ANSWER-PT CLOCK: sets PA
+    local rep
+    rep=$(ng "o$1" "d7:command5:offer7:call-id$(benstr "$1")8:from-tag$(benstr "A-$1")3:sdp$(benstr "$(sdp_te "$TB_CARRIER_IP4" "$2" "$4" "$6")")e")
+    rep=$(ng "a$1" "d7:command6:answer7:call-id$(benstr "$1")8:from-tag$(benstr "A-$1")6:to-tag$(benstr "B-$1")3:sdp$(benstr "$(sdp_te "$TB_AGENTS_IP4" "$3" "$5" "$6")")e")
+    PA=$(port_in <<<"$rep")
+}
+# digits CALL: the digits reported for CALL, in order of arrival
+digits() {
+    python3 - "$WORK/events.log" "$1" <<'PY'
+import json, sys
+print("".join(e["digit"] for e in map(json.loads, open(sys.argv[1]))
+              if e.get("type") == "dtmf" and e.get("call-id") == sys.argv[2]))
+PY
+}
+stat() { tb_telemetry --get /callplane/stats "$1"; }
+
+"$SRC/tests/lib/evlisten.py" "$EV" "$WORK/events.log" 240 & EVL=$!
+TB_PIDS+=($EVL)
+in_app python3 - "$WORK/dtmflog.txt" <<'PY' & TB_PIDS+=($!)
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 9555))
+with open(sys.argv[1], "a") as f:
+    while True:
+        f.write(s.recv(4096).decode() + "\n")
+        f.flush()
+PY
+sleep 0.5
+
+# --- 1. the sequence, clean, 8 kHz
+call d8 6000 7000 101 101 8000
+in_agents "$D" recv "$TB_AGENTS_IP4" 7000 30 > "$WORK/rx1" & RX=$!
+sleep 0.3
+read -r sent evsent < <(in_carrier "$D" send "$TB_CARRIER_IP4" 6000 "$TB_APP_IP4" "$PA" "$SEQ")
+wait $RX
+read -r rxn rxev < "$WORK/rx1"
+check "every packet relayed to the agent ($rxn of $sent, $rxev telephone-events)" \
+    test "$rxn" -eq "$sent" -a "$rxev" -eq "$evsent"
+check "each of $SEQ reported exactly once, in order ($(digits d8))" \
+    wait_for 3 test "$(digits d8)" = "$SEQ"
+check "  with duration (100 ms), volume (10), source rfc4733 and the sender's tag" \
+    python3 - "$WORK/events.log" <<'PY'
+import json, sys
+ev = [e for e in map(json.loads, open(sys.argv[1])) if e.get("call-id") == "d8"]
+sys.exit(not all(e["duration"] == 100 and e["volume"] == 10 and e["source"] == "rfc4733"
+                 and e["source-tag"] == "A-d8" and e["from-tag"] == "A-d8" for e in ev))
+PY
+check "  and to dtmf_log_dest in rtpengine's shape (16 JSON datagrams, events 0..15)" \
+    python3 - "$WORK/dtmflog.txt" <<'PY'
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+ok = [e for e in ev if e["callid"] == "d8" and e["type"] == "DTMF" and e["source_tag"] == "A-d8"
+      and e["tags"] == ["A-d8", "B-d8"] and e["source_ip"] == "198.18.0.10"]
+sys.exit([e["event"] for e in ok] != list(range(16)))
+PY
+
+# --- 2. wideband event clocks, and payload types numbered differently
+call d16 6002 7002 102 98 16000
+in_carrier "$D" send "$TB_CARRIER_IP4" 6002 "$TB_APP_IP4" "$PA" "$SEQ" --pt 102 --clock 16000 >/dev/null
+check "16 kHz telephone-event (offer PT 102, answer PT 98): all 16 once, in order" \
+    wait_for 3 test "$(digits d16)" = "$SEQ"
+call d48 6004 7004 110 110 48000
+in_carrier "$D" send "$TB_CARRIER_IP4" 6004 "$TB_APP_IP4" "$PA" "$SEQ" --pt 110 --clock 48000 --tone 160 >/dev/null
+check "48 kHz telephone-event: all 16 once, in order" wait_for 3 test "$(digits d48)" = "$SEQ"
+check "  durations in ms from the event clock (160 ms)" \
+    python3 -c 'import json,sys; ev=[e for e in map(json.loads, open(sys.argv[1])) if e.get("call-id")=="d48"]; sys.exit(not ev or any(e["duration"] != 160 for e in ev))' "$WORK/events.log"
+
+# --- 3. 5% loss in the switch, 5% reordering at the sender, 4 runs
+lossy_runs=0 lossy_ok=0
+for seed in 1 2 3 4; do
+    call "dl$seed" 6010 7010 101 101 8000
+    ip netns exec "$TB_SW" nft -f - <<NFT
+table bridge impair {
+    chain lossy {
+        type filter hook forward priority 0;
+        ip daddr $TB_APP_IP4 udp dport $PA numgen random mod 100 lt 5 counter drop
+    }
+}
+NFT
+    in_carrier "$D" send "$TB_CARRIER_IP4" 6010 "$TB_APP_IP4" "$PA" "$SEQ" --reorder 0.05 --seed "$seed" >/dev/null
+    dropped=$(ip netns exec "$TB_SW" nft list table bridge impair | sed -n 's/.*counter packets \([0-9]*\).*/\1/p')
+    ip netns exec "$TB_SW" nft delete table bridge impair
+    sleep 0.3
+    got=$(digits "dl$seed")
+    echo "    run $seed: $dropped packets lost in the switch, digits reported: $got"
+    lossy_runs=$((lossy_runs + 1))
+    [ "$got" = "$SEQ" ] && lossy_ok=$((lossy_ok + 1))
+    ng "x$seed" "d7:command6:delete7:call-id$(benstr "dl$seed")e" >/dev/null
+done
+check "with 5% loss and 5% reordering every digit is reported once, in order ($lossy_ok of $lossy_runs runs)" \
+    test "$lossy_ok" -eq "$lossy_runs"
+
+# --- 4. block DTMF (PCI masking of RFC 4733): removed from what is relayed
+call db 6020 7020 101 101 8000
+r=$(ng "b1" "d7:command10:block DTMF7:call-id2:db8:from-tag4:A-dbe")
+check "block DTMF: ok" grep -q "ok" <<<"$r"
+b0=$(stat drop_dtmf_blocked)
+in_agents "$D" recv "$TB_AGENTS_IP4" 7020 30 > "$WORK/rxb" & RX=$!
+sleep 0.3
+read -r sent evsent < <(in_carrier "$D" send "$TB_CARRIER_IP4" 6020 "$TB_APP_IP4" "$PA" 1234)
+wait $RX
+read -r rxn rxev < "$WORK/rxb"
+check "  the agent receives no telephone-event ($rxev) but all the audio ($rxn of $((sent - evsent)))" \
+    test "$rxev" -eq 0 -a "$rxn" -eq $((sent - evsent))
+check "  the removed packets are counted ($(( $(stat drop_dtmf_blocked) - b0 )) of $evsent)" \
+    test $(( $(stat drop_dtmf_blocked) - b0 )) -eq "$evsent"
+check "  and the digits are still reported to the control plane" wait_for 3 test "$(digits db)" = 1234
+r=$(ng "b2" "d7:command12:unblock DTMF7:call-id2:dbe")
+in_agents "$D" recv "$TB_AGENTS_IP4" 7020 30 > "$WORK/rxu" & RX=$!
+sleep 0.3
+read -r sent evsent < <(in_carrier "$D" send "$TB_CARRIER_IP4" 6020 "$TB_APP_IP4" "$PA" 56)
+wait $RX
+read -r rxn rxev < "$WORK/rxu"
+check "unblock DTMF: the events reach the agent again ($rxev of $evsent)" test "$rxev" -eq "$evsent"
+r=$(ng "b3" "d7:command10:block DTMF7:call-id4:nopee")
+check "block DTMF of an unknown call: an error" grep -q "Unknown call-id" <<<"$r"
+for c in d8 d16 d48 db; do ng "z$c" "d7:command6:delete7:call-id$(benstr $c)e" >/dev/null; done
+
+# --- 5. SIPp's uac_pcap (G.711, then RFC 2833 digit 1) through callplane-cp
+CP=${CALLPLANE_CP:-$SRC/build/callplane-cp}
+CPCONF=$WORK/cp.yaml
+sed -e "s|    unix: \"@callplane-events\"|    unix: $EV|" "$SRC/config/testbed.yaml" > "$CPCONF"
+sed -i "s|  events: \"@callplane-events\"|  events: \"$EV\"|" "$CPCONF"
+kill $EVL 2>/dev/null   # the event listener gives the socket to callplane-cp
+sleep 0.3
+ip netns exec "$TB_APP" "$CP" -c "$CPCONF" --api-socket "$WORK/cp.sock" > "$WORK/cp.log" 2>&1 &
+TB_PIDS+=($!)
+check "callplane-cp starts" wait_for 10 grep -q ': ready' "$WORK/cp.log"
+in_agents sipp -sf "$SRC/tests/sip/agent_register.xml" -i "$TB_AGENTS_IP4" -p 5190 \
+    -key user 1001 -key contact_port 5081 -key expires 300 -au 1001 -ap agent1001pw \
+    -m 1 -nostdin -timeout 10s "$TB_APP_IP4:5060" > "$WORK/reg.out" 2>&1
+in_agents sipp -sf "$SRC/tests/sip/uas_answer.xml" -i "$TB_AGENTS_IP4" -p 5081 \
+    -mi "$TB_AGENTS_IP4" -mp 7100 -rtp_echo -m 1 -nostdin -timeout 60s > "$WORK/phone.out" 2>&1 & PH=$!
+mkdir -p "$WORK/uac/pcap"
+ln -s /usr/share/sip-tester/g711a.pcap "$WORK/uac/pcap/g711a.pcap"
+ln -s /usr/share/sip-tester/dtmf_2833_1.pcap "$WORK/uac/pcap/dtmf_2833_1.pcap"
+(cd "$WORK/uac" && in_carrier sipp -sn uac_pcap -s 1000 -i "$TB_CARRIER_IP4" -p 5070 \
+    -mi "$TB_CARRIER_IP4" -mp 6100 -m 1 -nostdin -timeout 60s "$TB_APP_IP4:5060" > "$WORK/uac.out" 2>&1)
+rc=$?
+wait $PH; ph=$?
+check "SIPp uac_pcap through callplane-cp to an agent: both SIPp succeed" test $rc -eq 0 -a $ph -eq 0
+check "  its RFC 2833 digit shows in the control plane's call log" \
+    wait_for 3 grep -q "DTMF 1 from the caller (rfc4733" "$WORK/cp.log"
+check "  once from the caller (the agent's phone echoes it back: once from the agent)" \
+    that 'test "$(grep -c "DTMF 1 from the caller" "$WORK/cp.log")" -eq 1 && test "$(grep -c "DTMF 1 from the agent" "$WORK/cp.log")" -eq 1'
+check "  callplane_dtmf_digits_total{source=\"rfc4733\"} is 2" \
+    test "$(in_app curl -s --max-time 15 http://127.0.0.1:9464/metrics | awk '$1 == "callplane_dtmf_digits_total{source=\"rfc4733\"}" {print $2}')" = 2
+tb_dp_stop
+finish
