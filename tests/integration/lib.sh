@@ -21,6 +21,23 @@ check() { # check "description" command...
     local d=$1; shift
     if "$@"; then ok "$d"; else fail "$d"; fi
 }
+# switch_loss PORT PERCENT: the switch drops that share of the UDP to the
+# appliance's PORT at random (a local drop would fail the sender's send);
+# switch_loss_end prints how many it dropped and removes the rule.
+switch_loss() {
+    ip netns exec "$TB_SW" nft -f - <<NFT
+table bridge impair {
+    chain lossy {
+        type filter hook forward priority 0;
+        ip daddr $TB_APP_IP4 udp dport $1 numgen random mod 100 lt $2 counter drop
+    }
+}
+NFT
+}
+switch_loss_end() {
+    ip netns exec "$TB_SW" nft list table bridge impair | sed -n 's/.*counter packets \([0-9]*\).*/\1/p'
+    ip netns exec "$TB_SW" nft delete table bridge impair
+}
 # check "what" that 'cond && cond': several conditions as one check
 that() { eval "$1"; }
 finish() {

@@ -102,17 +102,9 @@ check "  durations in ms from the event clock (160 ms)" \
 lossy_runs=0 lossy_ok=0
 for seed in 1 2 3 4; do
     call "dl$seed" 6010 7010 101 101 8000
-    ip netns exec "$TB_SW" nft -f - <<NFT
-table bridge impair {
-    chain lossy {
-        type filter hook forward priority 0;
-        ip daddr $TB_APP_IP4 udp dport $PA numgen random mod 100 lt 5 counter drop
-    }
-}
-NFT
+    switch_loss "$PA" 5
     in_carrier "$D" send "$TB_CARRIER_IP4" 6010 "$TB_APP_IP4" "$PA" "$SEQ" --reorder 0.05 --seed "$seed" >/dev/null
-    dropped=$(ip netns exec "$TB_SW" nft list table bridge impair | sed -n 's/.*counter packets \([0-9]*\).*/\1/p')
-    ip netns exec "$TB_SW" nft delete table bridge impair
+    dropped=$(switch_loss_end)
     sleep 0.3
     got=$(digits "dl$seed")
     echo "    run $seed: $dropped packets lost in the switch, digits reported: $got"

@@ -39,23 +39,14 @@ within() { # VALUE REFERENCE PERCENT
 
 # --- 1. loss and jitter -------------------------------------------------
 call lj-1 6000 7000
-# The switch loses the packets (a local drop would fail the sender's send).
-ip netns exec "$TB_SW" nft -f - <<NFT
-table bridge impair {
-    chain lossy {
-        type filter hook forward priority 0;
-        ip daddr $TB_APP_IP4 udp dport $PA numgen random mod 100 lt 5 counter drop
-    }
-}
-NFT
+switch_loss "$PA" 5
 N=500
 in_agents "$R" stats "$TB_AGENTS_IP4" 7000 20 > "$WORK/lj.rx" & RX=$!
 sleep 0.3
 read -r sent inj_j < <(in_carrier "$R" jitter "$TB_CARRIER_IP4" 6000 "$TB_APP_IP4" "$PA" $N 20)
 wait $RX
 read -r rx_n rx_j < "$WORK/lj.rx"
-dropped=$(ip netns exec "$TB_SW" nft list table bridge impair | sed -n 's/.*counter packets \([0-9]*\).*/\1/p')
-ip netns exec "$TB_SW" nft delete table bridge impair
+dropped=$(switch_loss_end)
 lost=$(stream lj-1 "$PA" lost)
 jit_us=$(stream lj-1 "$PA" "jitter us")
 exp=$(stream lj-1 "$PA" expected)
