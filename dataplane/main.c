@@ -29,6 +29,7 @@
 #include "common/notify.h"
 #include "dp.h"
 #include "drivers/port/port.h"
+#include "dsp/dsp.h"
 #include "dtmf/dtmf.h"
 #include "events/events.h"
 #include "flow/flow.h"
@@ -372,6 +373,8 @@ main(int argc, char **argv)
 	rc = dp_workers_init();
 	if (rc == 0)
 		rc = dtmf_init();
+	if (rc == 0)
+		rc = dsp_init(c->media.max_streams);
 	if (rc < 0)
 		rte_exit(EXIT_FAILURE, "worker rings: %s\n", rte_strerror(-rc));
 	rc = host_init();
@@ -395,12 +398,22 @@ main(int argc, char **argv)
 			rte_exit(EXIT_FAILURE, "launch worker on lcore %u: %s\n",
 				 dp.workers[i].lcore, rte_strerror(-rc));
 	}
+	/* dsp lcores that are not workers run the detectors on their own */
+	for (unsigned l = 0; l < RTE_MAX_LCORE; l++)
+		if (l != dp.main_lcore && rte_lcore_is_enabled(l) &&
+		    (dp.lcore_roles[l] & CFG_ROLE_DSP) && !(dp.lcore_roles[l] & CFG_ROLE_WORKER)) {
+			rc = rte_eal_remote_launch(dsp_main, NULL, l);
+			if (rc < 0)
+				rte_exit(EXIT_FAILURE, "launch dsp on lcore %u: %s\n", l,
+					 rte_strerror(-rc));
+		}
 	print_ready();
 	svc_notifyf("READY=1\nMAINPID=%d\nSTATUS=relaying: %u worker(s), %u port(s)",
 		    (int)getpid(), dp.n_workers, dp.n_ports);
 
 	while (!dp.quit) {
-		if (host_poll() + ngsrv_poll() + ngsrv_dtmf_poll() == 0 && c->idle.backoff)
+		if (host_poll() + ngsrv_poll() + ngsrv_dtmf_poll() + dsp_poll(dp.main_lcore) == 0 &&
+		    c->idle.backoff)
 			rte_delay_us_sleep(c->idle.sleep_us);
 	}
 
@@ -422,6 +435,7 @@ main(int argc, char **argv)
 	}
 	ngsrv_fini();
 	events_fini();
+	dsp_fini();
 	dtmf_fini();
 	flow_fini();
 	host_fini();

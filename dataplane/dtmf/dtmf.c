@@ -46,8 +46,8 @@ dtmf_poll(void (*cb)(const struct dtmf_ev *e))
 {
 	unsigned total = 0;
 
-	for (unsigned i = 0; i < dp.n_workers; i++) {
-		struct rte_ring *r = dtmf_rings[dp.workers[i].lcore];
+	for (unsigned l = 0; l < RTE_MAX_LCORE; l++) {
+		struct rte_ring *r = dtmf_rings[l];
 		struct dtmf_ev ev[16];
 		unsigned n;
 

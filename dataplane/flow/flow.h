@@ -43,6 +43,9 @@ struct flow_stream {
 	uint64_t te_pts[2];      /* payload types of RFC 4733 events (offer and answer) */
 	uint32_t te_clock;       /* their clock (0: clock_hz) */
 	volatile uint8_t dtmf_block; /* remove this party's events from what is relayed */
+	uint8_t inband;          /* in-band DTMF detection on (NG "detect DTMF") */
+	uint8_t inband_pt;       /* its G.711 payload type: 0 PCMU, 8 PCMA */
+	uint32_t dsp_gen;        /* detector generation (dsp_new_gen) */
 	uint64_t tick_mul;       /* RTP clock ticks per TSC cycle, << 40 (jitter) */
 	/* Latching (NAT): before the first packet is accepted, a source
 	 * that is not the SDP one is adopted only after FLOW_LATCH_RUN

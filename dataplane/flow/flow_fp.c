@@ -15,6 +15,7 @@
 #include "dp.h"
 #include "flow.h"
 #include "common/sdp.h"
+#include "dsp/dsp.h"
 
 extern uint32_t *flow_map;
 
@@ -214,7 +215,9 @@ flow_forward(unsigned lc, uint16_t pidx, struct rte_mbuf *m, enum dp_counter *wh
 			uint32_t arr = (uint32_t)(((unsigned __int128)s->last_tsc * s->tick_mul) >> 40);
 
 			rtpstat_update(&s->rs, seq, ts, arr);
-			if (sdp_te_pt(s->te_pts, rtp[1] & 0x7f) &&
+			if (s->inband && (rtp[1] & 0x7f) == s->inband_pt)
+				dsp_feed(lc, s, idx - 1, rtp, (uint16_t)(udp_len - sizeof(*udp)));
+			else if (sdp_te_pt(s->te_pts, rtp[1] & 0x7f) &&
 			    dtmf_rfc4733(lc, s, idx - 1, rtp, (uint16_t)(udp_len - sizeof(*udp))) &&
 			    s->dtmf_block) {
 				*why = DP_C_drop_dtmf_blocked;

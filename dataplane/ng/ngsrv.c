@@ -26,6 +26,7 @@
 
 #include "common/ng.h"
 #include "common/sdp.h"
+#include "dsp/dsp.h"
 #include "dtmf/dtmf.h"
 #include "events/events.h"
 #include "flow/flow.h"
@@ -244,6 +245,30 @@ add_te(const struct ng_media *m, const struct sdp_media *sm)
 	}
 }
 
+/*
+ * In-band DTMF detection ("detect DTMF"): on for the RTP streams of a
+ * media section whose negotiated codec (the SDP's first format) is G.711;
+ * a new generation resets the detectors. Without the flag an answer only
+ * follows a codec change of a call that has it on.
+ */
+static void
+set_inband(const struct ng_media *m, const struct sdp_media *sm, bool flag)
+{
+	unsigned long pt = strtoul(sm->formats, NULL, 10);
+	bool g711 = sm->formats[0] >= '0' && sm->formats[0] <= '9' && (pt == 0 || pt == 8);
+
+	for (unsigned k = 0; k < 4; k += 2) {
+		struct flow_stream *f = &flow_streams[m->st[k]];
+
+		if (!flag && !f->inband)
+			continue;
+		f->inband_pt = (uint8_t)pt;
+		if (!f->inband || flag)
+			f->dsp_gen = dsp_new_gen();
+		f->inband = g711;
+	}
+}
+
 /* Fills the peer of stream @idx from an SDP media section. */
 static void
 set_peer(uint32_t idx, const struct sdp_media *sm, bool rtcp)
@@ -433,7 +458,7 @@ unsupported_options(const struct ben_doc *doc, const struct sdp *sdp)
 	};
 	static const char *const ok_flags[] = {
 		"strict source", "trust address", "symmetric", "port latching", "loop protect",
-		"all", "no rtcp attribute", "full rtcp attribute",
+		"all", "no rtcp attribute", "full rtcp attribute", "detect DTMF",
 	};
 	static char reason[160];
 	const struct ben_node *v, *l;
@@ -610,6 +635,7 @@ do_offer(struct ben_buf *b, const struct ben_doc *doc, const char *ck, size_t ck
 			flow_streams[m->st[k]].owner = (uint32_t)(c - calls);
 		}
 		add_te(m, &sdp.media[i]);
+		set_inband(m, &sdp.media[i], has_flag(doc, "detect DTMF"));
 		resolve_peer(m->st[0]);
 		resolve_peer(m->st[1]);
 	}
@@ -672,6 +698,7 @@ do_answer(struct ben_buf *b, const struct ben_doc *doc, const char *ck, size_t c
 			for (unsigned k = 0; k < 4; k++)
 				flow_set_clock(m->st[k], sdp.media[i].clock_hz);
 			add_te(m, &sdp.media[i]);
+			set_inband(m, &sdp.media[i], has_flag(doc, "detect DTMF"));
 			resolve_peer(m->st[base]);
 			resolve_peer(m->st[base + 1]);
 			for (unsigned k = 0; k < 4; k++)
@@ -796,7 +823,8 @@ on_dtmf(const struct dtmf_ev *e)
 {
 	const struct flow_stream *f = &flow_streams[e->stream];
 	const struct ng_call *c = f->owner < NG_MAX_CALLS ? &calls[f->owner] : NULL;
-	uint32_t clock = f->te_clock ? f->te_clock : f->clock_hz ? f->clock_hz : 8000;
+	uint32_t clock = e->source == DTMF_SRC_INBAND ? 8000 :
+			 f->te_clock ? f->te_clock : f->clock_hz ? f->clock_hz : 8000;
 	unsigned dur_ms = (unsigned)((uint64_t)e->dur * 1000 / clock);
 	char extra[512], tag[300], ip[INET6_ADDRSTRLEN], js[1400];
 	const char *src_tag = NULL;

@@ -13,6 +13,7 @@
 #include <rte_prefetch.h>
 
 #include "classify.h"
+#include "dsp/dsp.h"
 #include "flow/flow.h"
 #include "worker.h"
 
@@ -163,6 +164,8 @@ dp_worker_main(void *arg)
 			if (w->index < dp.ports[i].n_rxq)
 				got += rx_port(&ws, w, lc, i);
 		got += tx_from_main(&ws, w, lc);
+		if (w->roles & CFG_ROLE_DSP)
+			got += dsp_poll(lc);
 		dp_stats[lc][DP_STATS_NOPORT].c[DP_C_polls]++;
 
 		now = rte_rdtsc();

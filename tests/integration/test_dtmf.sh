@@ -141,7 +141,44 @@ r=$(ng "b3" "d7:command10:block DTMF7:call-id4:nopee")
 check "block DTMF of an unknown call: an error" grep -q "Unknown call-id" <<<"$r"
 for c in d8 d16 d48 db; do ng "z$c" "d7:command6:delete7:call-id$(benstr $c)e" >/dev/null; done
 
-# --- 5. SIPp's uac_pcap (G.711, then RFC 2833 digit 1) through callplane-cp
+# --- 5. in-band (SpanDSP dtmf_tx tones in G.711) with "detect DTMF"
+GEN=${DTMFGEN:-$SRC/build/tests/dtmfgen}
+sdp_g711() { printf 'v=0\r\nc=IN IP4 %s\r\nm=audio %s RTP/AVP %s\r\n' "$1" "$2" "$3"; }
+ibcall() { # NAME CARRIER-PORT AGENT-PORT PT [FLAGS]: sets PA
+    local rep
+    rep=$(ng "o$1" "d7:command5:offer7:call-id$(benstr "$1")8:from-tag$(benstr "A-$1")${5:-}3:sdp$(benstr "$(sdp_g711 "$TB_CARRIER_IP4" "$2" "$4")")e")
+    rep=$(ng "a$1" "d7:command6:answer7:call-id$(benstr "$1")8:from-tag$(benstr "A-$1")6:to-tag$(benstr "B-$1")3:sdp$(benstr "$(sdp_g711 "$TB_AGENTS_IP4" "$3" "$4")")e")
+    PA=$(port_in <<<"$rep")
+}
+DETECT='5:flagsl11:detect DTMFe'
+"$GEN" "$SEQ" > "$WORK/seq.ulaw"
+"$GEN" "$SEQ" --alaw > "$WORK/seq.alaw"
+"$GEN" "$SEQ" --noise -20 > "$WORK/seq-10db.ulaw"
+ibcall ib0 6030 7030 0 "$DETECT"
+in_agents "$D" recv "$TB_AGENTS_IP4" 7030 30 0 > "$WORK/rxib" & RX=$!
+sleep 0.3
+sent=$(in_carrier "$D" sendraw "$TB_CARRIER_IP4" 6030 "$TB_APP_IP4" "$PA" "$WORK/seq.ulaw" 0)
+wait $RX
+read -r rxn rxev < "$WORK/rxib"
+check "in-band PCMU, detect DTMF: every audio packet still relayed ($rxn of $sent)" test "$rxn" -eq "$sent"
+check "  each of $SEQ reported once, in order, as in-band ($(digits ib0))" \
+    wait_for 3 test "$(digits ib0)" = "$SEQ"
+check "  with durations near the 100 ms tones" \
+    python3 -c 'import json,sys; ev=[e for e in map(json.loads, open(sys.argv[1])) if e.get("call-id")=="ib0"]; sys.exit(not ev or any(e["source"] != "inband" or not 70 <= e["duration"] <= 130 for e in ev))' "$WORK/events.log"
+ibcall ib8 6032 7032 8 "$DETECT"
+in_carrier "$D" sendraw "$TB_CARRIER_IP4" 6032 "$TB_APP_IP4" "$PA" "$WORK/seq.alaw" 8 >/dev/null
+check "in-band PCMA: all 16 once, in order ($(digits ib8))" wait_for 3 test "$(digits ib8)" = "$SEQ"
+ibcall ibn 6034 7034 0 "$DETECT"
+in_carrier "$D" sendraw "$TB_CARRIER_IP4" 6034 "$TB_APP_IP4" "$PA" "$WORK/seq-10db.ulaw" 0 >/dev/null
+check "in-band at 10 dB SNR (white noise): all 16 once, in order ($(digits ibn))" \
+    wait_for 3 test "$(digits ibn)" = "$SEQ"
+ibcall ibx 6036 7036 0
+in_carrier "$D" sendraw "$TB_CARRIER_IP4" 6036 "$TB_APP_IP4" "$PA" "$WORK/seq.ulaw" 0 >/dev/null
+sleep 0.5
+check "without detect DTMF nothing is analysed or reported" test -z "$(digits ibx)"
+for c in ib0 ib8 ibn ibx; do ng "z$c" "d7:command6:delete7:call-id$(benstr $c)e" >/dev/null; done
+
+# --- 6. SIPp's uac_pcap (G.711, then RFC 2833 digit 1) through callplane-cp
 CP=${CALLPLANE_CP:-$SRC/build/callplane-cp}
 CPCONF=$WORK/cp.yaml
 sed -e "s|    unix: \"@callplane-events\"|    unix: $EV|" "$SRC/config/testbed.yaml" > "$CPCONF"

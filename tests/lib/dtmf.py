@@ -14,6 +14,9 @@
       --tone MS       tone length (default 100), --gap MS silence (default 80)
       --reorder P     swap each packet with the next one with probability P
       --seed N        random seed (reproducible reordering)
+  dtmf.py sendraw SRC_IP SRC_PORT DST_IP DST_PORT FILE [PT]
+      sends FILE (8 kHz G.711, e.g. from dtmfgen) as 160-byte RTP packets of
+      payload type PT (default 0, PCMU) every 20 ms; prints the count
   dtmf.py recv IP PORT SECONDS [PT]
       receives for SECONDS (or 2 s of silence after the first packet) and
       prints "<packets> <event packets of payload type PT (default 101)>"
@@ -103,6 +106,24 @@ def send(argv):
     print(len(pkts), sum(1 for _, e in pkts if e))
 
 
+def sendraw(argv):
+    sip, sport, dip, dport, path = argv[0], int(argv[1]), argv[2], int(argv[3]), argv[4]
+    pt = int(argv[5]) if len(argv) > 5 else 0
+    data = open(path, "rb").read()
+    s = socket.socket(fam(sip), socket.SOCK_DGRAM)
+    s.bind((sip, sport))
+    seq, ts = random.randint(0, 65535), random.randint(0, 1 << 31)
+    t0 = time.monotonic()
+    n = 0
+    for off in range(0, len(data) - 159, 160):
+        delay = t0 + n * 0.02 - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        s.sendto(rtp(pt, seq + n, ts + 160 * n, 0x5EED, data[off:off + 160]), (dip, dport))
+        n += 1
+    print(n)
+
+
 def recv(argv):
     ip, port, secs = argv[0], int(argv[1]), float(argv[2])
     pt = int(argv[3]) if len(argv) > 3 else 101
@@ -127,6 +148,8 @@ def recv(argv):
 if __name__ == "__main__":
     if len(sys.argv) >= 7 and sys.argv[1] == "send":
         send(sys.argv[2:])
+    elif len(sys.argv) >= 7 and sys.argv[1] == "sendraw":
+        sendraw(sys.argv[2:])
     elif len(sys.argv) >= 5 and sys.argv[1] == "recv":
         recv(sys.argv[2:])
     else:
