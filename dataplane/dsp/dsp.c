@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* dsp role set-up on the main lcore (boot): rings, detector memory. */
 #include <errno.h>
+#include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include <rte_errno.h>
@@ -36,6 +38,19 @@ dsp_lcores(unsigned *ids, unsigned max)
 	return n;
 }
 
+/* RBJ cookbook biquad at 8 kHz, Q 0.707. */
+static void
+biquad_set(struct biquad *q, bool high, double f0)
+{
+	double w = 2 * M_PI * f0 / 8000, al = sin(w) / (2 * 0.707), c = cos(w), a0 = 1 + al;
+
+	q->b0 = (float)((high ? (1 + c) : (1 - c)) / 2 / a0);
+	q->b1 = (float)((high ? -(1 + c) : (1 - c)) / a0);
+	q->b2 = q->b0;
+	q->a1 = (float)(-2 * c / a0);
+	q->a2 = (float)((1 - al) / a0);
+}
+
 int
 dsp_init(uint32_t max_streams)
 {
@@ -47,6 +62,8 @@ dsp_init(uint32_t max_streams)
 	if (dsp_sh.det == NULL)
 		return -ENOMEM;
 	dsp_sh.max = max_streams;
+	biquad_set(&dsp_sh.hp, true, 600);
+	biquad_set(&dsp_sh.lp, false, 1750);
 	for (unsigned i = 0; i < n; i++) {
 		char name[RTE_RING_NAMESIZE];
 

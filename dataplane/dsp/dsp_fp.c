@@ -38,6 +38,26 @@ dsp_feed(unsigned lc, const struct flow_stream *s, uint32_t idx, const uint8_t *
 		DP_COUNT(lc, s->port_idx, dsp_ring_full, 1);
 }
 
+static void
+report(struct dsp_det *d)
+{
+	static const char map[] = "0123456789*#ABCD";
+	const char *p = strchr(map, d->p_code);
+	struct dtmf_ev ev = {
+		.stream = d->stream, .ts = (uint32_t)d->p_on_at,
+		.dur = (uint32_t)(d->p_end_at - d->p_on_at),
+		.event = p ? (uint8_t)(p - map) : 255,
+		.volume = (uint8_t)(d->p_level < 0 ? RTE_MIN(-d->p_level, 63) : 0),
+		.source = DTMF_SRC_INBAND,
+	};
+
+	d->p_code = 0;
+	if (rte_ring_sp_enqueue_elem(dtmf_rings[d->lc], &ev, sizeof(ev)) == 0)
+		DP_COUNT(d->lc, DP_STATS_NOPORT, dtmf_events, 1);
+	else
+		DP_COUNT(d->lc, DP_STATS_NOPORT, dtmf_ring_full, 1);
+}
+
 /* SpanDSP's tone report: code != 0 when a tone starts, 0 when it ends. */
 static void
 on_tone(void *user, int code, int level, int delay)
@@ -46,28 +66,36 @@ on_tone(void *user, int code, int level, int delay)
 
 	(void)delay;
 	if (code != 0) {
+		if (d->p_code == code) {
+			/* the same digit back within DSP_MERGE_MS: one tone */
+			d->on_at = d->p_on_at;
+			d->p_code = 0;
+		} else {
+			if (d->p_code)
+				report(d);
+			d->on_at = d->samples;
+		}
 		d->code = code;
 		d->level = level;
-		d->on_at = d->samples;
 		return;
 	}
 	if (d->code != 0) {
-		static const char map[] = "0123456789*#ABCD";
-		const char *p = strchr(map, d->code);
-		struct dtmf_ev ev = {
-			.stream = d->stream, .ts = (uint32_t)d->on_at,
-			.dur = (uint32_t)(d->samples - d->on_at),
-			.event = p ? (uint8_t)(p - map) : 255,
-			.volume = (uint8_t)(d->level < 0 ? RTE_MIN(-d->level, 63) : 0),
-			.source = DTMF_SRC_INBAND,
-		};
-
+		d->p_code = d->code;
+		d->p_level = d->level;
+		d->p_on_at = d->on_at;
+		d->p_end_at = d->samples;
 		d->code = 0;
-		if (rte_ring_sp_enqueue_elem(dtmf_rings[d->lc], &ev, sizeof(ev)) == 0)
-			DP_COUNT(d->lc, DP_STATS_NOPORT, dtmf_events, 1);
-		else
-			DP_COUNT(d->lc, DP_STATS_NOPORT, dtmf_ring_full, 1);
 	}
+}
+
+static inline float
+biquad(const struct biquad *q, struct bq_state *st, float x)
+{
+	float y = q->b0 * x + st->z1;
+
+	st->z1 = q->b1 * x - q->a1 * y + st->z2;
+	st->z2 = q->b2 * x - q->a2 * y;
+	return y;
 }
 
 unsigned
@@ -93,14 +121,21 @@ dsp_poll(unsigned lc)
 			d->gen = it[i].gen;
 			d->stream = it[i].stream;
 			d->samples = 0;
-			d->code = 0;
+			d->code = d->p_code = 0;
+			d->hp = d->lp = (struct bq_state){ 0, 0 };
 			d->lc = lc;
 		}
-		for (unsigned k = 0; k < it[i].len; k++)
-			pcm[k] = it[i].pt == 8 ? alaw_to_linear(it[i].payload[k]) :
-						 ulaw_to_linear(it[i].payload[k]);
+		for (unsigned k = 0; k < it[i].len; k++) {
+			float x = it[i].pt == 8 ? alaw_to_linear(it[i].payload[k]) :
+						  ulaw_to_linear(it[i].payload[k]);
+
+			x = biquad(&dsp_sh.lp, &d->lp, biquad(&dsp_sh.hp, &d->hp, x));
+			pcm[k] = (int16_t)(x > 32767.f ? 32767 : x < -32768.f ? -32768 : x);
+		}
 		d->samples += it[i].len;
 		dtmf_rx(&d->rx, pcm, it[i].len);
+		if (d->p_code && d->samples - d->p_end_at >= DSP_MERGE_MS * 8)
+			report(d);
 	}
 	if (n)
 		DP_COUNT(lc, DP_STATS_NOPORT, dsp_payloads, n);

@@ -14,9 +14,10 @@
       --tone MS       tone length (default 100), --gap MS silence (default 80)
       --reorder P     swap each packet with the next one with probability P
       --seed N        random seed (reproducible reordering)
-  dtmf.py sendraw SRC_IP SRC_PORT DST_IP DST_PORT FILE [PT]
+  dtmf.py sendraw SRC_IP SRC_PORT DST_IP DST_PORT FILE [PT [PACE_MS]]
       sends FILE (8 kHz G.711, e.g. from dtmfgen) as 160-byte RTP packets of
-      payload type PT (default 0, PCMU) every 20 ms; prints the count
+      payload type PT (default 0, PCMU) every PACE_MS (default 20; less
+      plays a long corpus faster than real time); prints the count
   dtmf.py recv IP PORT SECONDS [PT]
       receives for SECONDS (or 2 s of silence after the first packet) and
       prints "<packets> <event packets of payload type PT (default 101)>"
@@ -109,6 +110,7 @@ def send(argv):
 def sendraw(argv):
     sip, sport, dip, dport, path = argv[0], int(argv[1]), argv[2], int(argv[3]), argv[4]
     pt = int(argv[5]) if len(argv) > 5 else 0
+    pace = float(argv[6]) / 1000 if len(argv) > 6 else 0.02
     data = open(path, "rb").read()
     s = socket.socket(fam(sip), socket.SOCK_DGRAM)
     s.bind((sip, sport))
@@ -116,7 +118,7 @@ def sendraw(argv):
     t0 = time.monotonic()
     n = 0
     for off in range(0, len(data) - 159, 160):
-        delay = t0 + n * 0.02 - time.monotonic()
+        delay = t0 + n * pace - time.monotonic()
         if delay > 0:
             time.sleep(delay)
         s.sendto(rtp(pt, seq + n, ts + 160 * n, 0x5EED, data[off:off + 160]), (dip, dport))

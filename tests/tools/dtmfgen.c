@@ -22,7 +22,8 @@ main(int argc, char **argv)
 	dtmf_tx_state_t *tx;
 	awgn_state_t *ng = NULL;
 	int16_t amp[160];
-	int n, lead = 1600, tail = 1600;
+	int n, lead = 1600, tail = 1600, left;
+	const char *next = argv[1];
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: dtmfgen DIGITS [--alaw] [--on MS] [--off MS] "
@@ -49,10 +50,7 @@ main(int argc, char **argv)
 	tx = dtmf_tx_init(NULL);
 	dtmf_tx_set_level(tx, level, 0);
 	dtmf_tx_set_timing(tx, on, off);
-	if (dtmf_tx_put(tx, argv[1], -1) != 0) {
-		fprintf(stderr, "dtmfgen: too many digits\n");
-		return 2;
-	}
+	left = (int)strlen(argv[1]);
 	if (noisy)
 		ng = awgn_init_dbm0(NULL, 1234567, noise);
 	for (;;) {
@@ -61,8 +59,17 @@ main(int argc, char **argv)
 			n = 160;
 			lead -= n;
 		} else {
+			/* the generator's queue is short and takes all or nothing */
+			while (left > 0) {
+				int chunk = left < 8 ? left : 8;
+
+				if (dtmf_tx_put(tx, next, chunk) != 0)
+					break;
+				next += chunk;
+				left -= chunk;
+			}
 			n = dtmf_tx(tx, amp, 160);
-			if (n < 160) {
+			if (n < 160 && left == 0) {
 				memset(amp + n, 0, sizeof(amp[0]) * (size_t)(160 - n));
 				if (tail <= 0)
 					break;
