@@ -45,6 +45,8 @@ on_signal(int s)
 	quit = 1;
 }
 
+static bool detect;   /* --detect: in-band DTMF detection on every call */
+
 static unsigned
 ng_req(int fd, const struct sockaddr_in *ng, const char *cmd, unsigned call, uint32_t ip,
        unsigned port)
@@ -57,9 +59,10 @@ ng_req(int fd, const struct sockaddr_in *ng, const char *cmd, unsigned call, uin
 	sl = snprintf(sdp, sizeof(sdp), "v=0\r\nc=IN IP4 %s\r\nm=audio %u RTP/AVP 0\r\n", ips, port);
 	cl = snprintf(cid, sizeof(cid), "mg-%d-%u", (int)getpid(), call);
 	n = snprintf(msg, sizeof(msg),
-		     "%s%d-%u d7:command%zu:%s7:call-id%d:%s8:from-tag1:A%s3:sdp%d:%se", cmd,
+		     "%s%d-%u d7:command%zu:%s7:call-id%d:%s8:from-tag1:A%s%s3:sdp%d:%se", cmd,
 		     (int)getpid(), call, strlen(cmd), cmd, cl, cid,
-		     strcmp(cmd, "answer") == 0 ? "6:to-tag1:B" : "", sl, sdp);
+		     strcmp(cmd, "answer") == 0 ? "6:to-tag1:B" : "",
+		     detect && strcmp(cmd, "offer") == 0 ? "5:flagsl11:detect DTMFe" : "", sl, sdp);
 	if (sendto(fd, msg, (size_t)n, 0, (const struct sockaddr *)ng, sizeof(*ng)) < 0 ||
 	    (n = (int)recv(fd, rep, sizeof(rep) - 1, 0)) <= 0) {
 		fprintf(stderr, "memif_gen: NG %s: %s\n", cmd, strerror(errno));
@@ -190,6 +193,9 @@ main(int argc, char **argv)
 			*c = '\0';
 			inet_pton(AF_INET, buf, &ng.sin_addr);
 			ng.sin_port = htons((uint16_t)atoi(c + 1));
+		} else if (strcmp(o, "--detect") == 0) {
+			detect = true;
+			i--;    /* takes no value */
 		} else if (strcmp(o, "--relay") == 0) {
 			inet_pton(AF_INET, v, &ip_relay);
 		} else if (strcmp(o, "--a") == 0) {
@@ -207,7 +213,7 @@ main(int argc, char **argv)
 	}
 	if (calls == 0 || calls > 4000 || !ip_a || !ip_b || !ip_relay || !ng.sin_port) {
 		fprintf(stderr, "usage: memif_gen [EAL] -- --ng IP:PORT --relay IP --a IP --b IP "
-				"--calls K --secs S\n");
+				"--calls K --secs S [--detect first: in-band DTMF detection on]\n");
 		return 2;
 	}
 	signal(SIGINT, on_signal);

@@ -63,7 +63,10 @@ dsp_init(uint32_t max_streams)
 		return -ENOMEM;
 	dsp_sh.max = max_streams;
 	biquad_set(&dsp_sh.hp, true, 600);
-	biquad_set(&dsp_sh.lp, false, 1750);
+	for (unsigned i = 0; i < 256; i++) {
+		dsp_sh.ulaw[i] = ulaw_to_linear((uint8_t)i);
+		dsp_sh.alaw[i] = alaw_to_linear((uint8_t)i);
+	}
 	for (unsigned i = 0; i < n; i++) {
 		char name[RTE_RING_NAMESIZE];
 

@@ -122,15 +122,17 @@ dsp_poll(unsigned lc)
 			d->stream = it[i].stream;
 			d->samples = 0;
 			d->code = d->p_code = 0;
-			d->hp = d->lp = (struct bq_state){ 0, 0 };
+			d->hp = (struct bq_state){ 0, 0 };
 			d->lc = lc;
 		}
-		for (unsigned k = 0; k < it[i].len; k++) {
-			float x = it[i].pt == 8 ? alaw_to_linear(it[i].payload[k]) :
-						  ulaw_to_linear(it[i].payload[k]);
+		{
+			const float *dec = it[i].pt == 8 ? dsp_sh.alaw : dsp_sh.ulaw;
 
-			x = biquad(&dsp_sh.lp, &d->lp, biquad(&dsp_sh.hp, &d->hp, x));
-			pcm[k] = (int16_t)(x > 32767.f ? 32767 : x < -32768.f ? -32768 : x);
+			for (unsigned k = 0; k < it[i].len; k++) {
+				float x = biquad(&dsp_sh.hp, &d->hp, dec[it[i].payload[k]]);
+
+				pcm[k] = (int16_t)(x > 32767.f ? 32767 : x < -32768.f ? -32768 : x);
+			}
 		}
 		d->samples += it[i].len;
 		dtmf_rx(&d->rx, pcm, it[i].len);
