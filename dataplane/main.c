@@ -412,7 +412,8 @@ main(int argc, char **argv)
 		    (int)getpid(), dp.n_workers, dp.n_ports);
 
 	while (!dp.quit) {
-		if (host_poll() + ngsrv_poll() + ngsrv_dtmf_poll() + dsp_poll(dp.main_lcore) == 0 &&
+		if (host_poll() + ngsrv_poll() + ngsrv_dtmf_poll() + ngsrv_play_poll() +
+		    dsp_poll(dp.main_lcore) == 0 &&
 		    c->idle.backoff)
 			rte_delay_us_sleep(c->idle.sleep_us);
 	}

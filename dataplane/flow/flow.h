@@ -46,6 +46,8 @@ struct flow_stream {
 	uint8_t inband;          /* in-band DTMF detection on (NG "detect DTMF") */
 	uint8_t inband_pt;       /* its G.711 payload type: 0 PCMU, 8 PCMA */
 	uint32_t dsp_gen;        /* detector generation (dsp_new_gen) */
+	uint8_t codec_pt;        /* the negotiated codec (the SDP's first format) */
+	volatile uint8_t playing; /* a prompt plays from this stream: relayed audio held back */
 	uint64_t tick_mul;       /* RTP clock ticks per TSC cycle, << 40 (jitter) */
 	/* Latching (NAT): before the first packet is accepted, a source
 	 * that is not the SDP one is adopted only after FLOW_LATCH_RUN
@@ -82,6 +84,15 @@ void flow_publish(uint32_t idx);
 /* Main lcore: unpublishes, waits for the workers, frees the slots. */
 void flow_release(const uint32_t *idx, unsigned n);
 uint32_t flow_in_use(void);
+
+/*
+ * Ethernet and IP headers for a packet that leaves from stream @o's port
+ * to its peer, written in front of the UDP header at @udp. The new IP
+ * header length, or 0 without headroom. Any lcore.
+ */
+struct dp_port;
+uint32_t flow_build_headers(struct rte_mbuf *m, const struct flow_stream *o,
+			    const struct dp_port *op, uint8_t *udp, uint16_t udp_len);
 
 /*
  * Worker lcore: relays @m (a UDP datagram to one of our media ports, as

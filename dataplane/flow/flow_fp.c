@@ -44,9 +44,9 @@ cksum_adjust(uint16_t old, uint32_t old_sum, uint32_t new_sum)
 /* Writes Ethernet + IP headers for @o in front of the UDP header at @udp
  * (which stays where it is), growing or shrinking the headroom as the
  * family needs. Returns the new IP header length, or 0 if no room. */
-static uint32_t
-build_headers(struct rte_mbuf *m, const struct flow_stream *o, const struct dp_port *op,
-	      uint8_t *udp, uint16_t udp_len)
+uint32_t
+flow_build_headers(struct rte_mbuf *m, const struct flow_stream *o, const struct dp_port *op,
+		   uint8_t *udp, uint16_t udp_len)
 {
 	uint32_t iphl = o->v6 ? sizeof(struct rte_ipv6_hdr) : sizeof(struct rte_ipv4_hdr);
 	uint8_t *start = rte_pktmbuf_mtod(m, uint8_t *);
@@ -233,7 +233,12 @@ flow_forward(unsigned lc, uint16_t pidx, struct rte_mbuf *m, enum dp_counter *wh
 		if (rte_pktmbuf_pkt_len(m) > keep)
 			rte_pktmbuf_trim(m, rte_pktmbuf_pkt_len(m) - keep);
 	}
-	iphl = build_headers(m, o, op, (uint8_t *)udp, udp_len);
+	if (unlikely(o->playing)) {
+		/* a prompt plays to that party instead of what we relay */
+		*why = DP_C_drop_playback;
+		return -1;
+	}
+	iphl = flow_build_headers(m, o, op, (uint8_t *)udp, udp_len);
 	if (unlikely(iphl == 0)) {
 		*why = DP_C_drop_tx_full;
 		return -1;

@@ -28,6 +28,7 @@
 #include "common/sdp.h"
 #include "dsp/dsp.h"
 #include "dtmf/dtmf.h"
+#include "play/play.h"
 #include "events/events.h"
 #include "flow/flow.h"
 #include "host/host.h"
@@ -224,6 +225,9 @@ call_free(struct ng_call *c)
 		mport_release(ports, c->m[i].pb);
 	}
 	quality_observe(c);
+	for (unsigned i = 0; i < c->n_media; i++)
+		for (unsigned k = 0; k < 4; k += 2)
+			play_stop(c->m[i].st[k], false);
 	if (n)
 		flow_release(st, n);
 	c->used = false;
@@ -257,6 +261,8 @@ set_inband(const struct ng_media *m, const struct sdp_media *sm, bool flag)
 	unsigned long pt = strtoul(sm->formats, NULL, 10);
 	bool g711 = sm->formats[0] >= '0' && sm->formats[0] <= '9' && (pt == 0 || pt == 8);
 
+	for (unsigned k = 0; k < 4; k++)
+		flow_streams[m->st[k]].codec_pt = (uint8_t)(pt < 128 ? pt : 255);
 	for (unsigned k = 0; k < 4; k += 2) {
 		struct flow_stream *f = &flow_streams[m->st[k]];
 
@@ -876,6 +882,115 @@ ngsrv_dtmf_poll(void)
 	return dtmf_poll(on_dtmf);
 }
 
+/* A prompt ended or was stopped: a playback-done event. */
+static void
+on_play_done(uint32_t st, const char *path, uint64_t packets, bool stopped)
+{
+	const struct flow_stream *f = &flow_streams[st];
+	const struct ng_call *c = f->owner < NG_MAX_CALLS ? &calls[f->owner] : NULL;
+	char extra[700], file[600];
+
+	if (c == NULL || !c->used || events_json_str(file, sizeof(file), path) == 0)
+		return;
+	snprintf(extra, sizeof(extra), "\"file\":%s,\"packets\":%llu,\"reason\":\"%s\"",
+		 file, (unsigned long long)packets, stopped ? "stopped" : "finished");
+	events_emit("playback-done", c->call_id, c->from_tag, c->to_tag, extra);
+}
+
+/*
+ * The call a request names and which of its parties: "from-tag" picks the
+ * offerer (*@a) or the answerer (*@b); without it both are set. An error
+ * text, or NULL.
+ */
+static const char *
+call_parties(const struct ben_doc *doc, struct ng_call **cp, bool *a, bool *b)
+{
+	const struct ben_node *root = &doc->nodes[0];
+	const struct ben_node *cid = ben_dict_str(doc, root, "call-id");
+	const struct ben_node *tag = ben_dict_str(doc, root, "from-tag");
+	struct ng_call *c;
+
+	if (cid == NULL)
+		return "No call-id in message";
+	c = find_call(cid);
+	if (c == NULL)
+		return "Unknown call-id";
+	*a = *b = true;
+	if (tag != NULL && tag->len > 0) {
+		*a = strlen(c->from_tag) == tag->len && memcmp(c->from_tag, tag->str, tag->len) == 0;
+		*b = c->answered && strlen(c->to_tag) == tag->len &&
+		     memcmp(c->to_tag, tag->str, tag->len) == 0;
+		if (!*a && !*b)
+			return "Unknown tag";
+	}
+	*cp = c;
+	return NULL;
+}
+
+/* The stream that sends to the party a request names (from-tag: that
+ * party hears it; none: the offerer), media section 0. */
+static const char *
+target_stream(const struct ben_doc *doc, struct ng_call **cp, uint32_t *st)
+{
+	bool a, b;
+	const char *e = call_parties(doc, cp, &a, &b);
+
+	if (e != NULL)
+		return e;
+	if ((*cp)->n_media == 0)
+		return "The call has no media";
+	*st = (*cp)->m[0].st[a ? 0 : 2];
+	return NULL;
+}
+
+static const char *
+do_play(struct ben_buf *b, const struct ben_doc *doc, bool play, const char *ck, size_t ckl)
+{
+	static char reason[400];
+	const struct ben_node *root = &doc->nodes[0];
+	const struct ben_node *file = ben_dict_str(doc, root, "file");
+	struct ng_call *c;
+	char path[256];
+	int64_t rep = 1;
+	unsigned ms = 0;
+	uint32_t st;
+	const char *e = target_stream(doc, &c, &st);
+
+	if (e != NULL)
+		return e;
+	if (!play) {
+		bool any = play_stop(st, true);
+
+		reply_ok_start(b, ck, ckl);
+		put_kv_int(b, "stopped", any);
+		ben_put_end(b);
+		return NULL;
+	}
+	if (ben_dict_get(doc, root, "blob") || ben_dict_get(doc, root, "db-id"))
+		return "play media: only 'file' is supported";
+	if (file == NULL || file->len == 0 || file->len >= sizeof(path))
+		return "play media needs 'file' (a WAV path under 256 bytes)";
+	memcpy(path, file->str, file->len);
+	path[file->len] = '\0';
+	if (memchr(path, '\0', file->len) != NULL)
+		return "file must not hold a NUL byte";
+	if (ben_dict_get(doc, root, "repeat-times") != NULL &&
+	    (!ben_dict_int(doc, root, "repeat-times", &rep) || rep < 1 || rep > 1000))
+		return "repeat-times must be 1..1000";
+	if (play_start(st, path, (unsigned)rep, &ms, reason, sizeof(reason)) < 0)
+		return reason;
+	reply_ok_start(b, ck, ckl);
+	put_kv_int(b, "duration", ms);
+	ben_put_end(b);
+	return NULL;
+}
+
+unsigned
+ngsrv_play_poll(void)
+{
+	return play_poll();
+}
+
 /* block DTMF / unblock DTMF: the events of one party (from-tag, or
  * to-tag), or of everyone in the call, are removed from what is relayed
  * (and still detected and reported). */
@@ -883,23 +998,12 @@ static const char *
 do_block_dtmf(struct ben_buf *b, const struct ben_doc *doc, bool block, const char *ck,
 	      size_t ckl)
 {
-	const struct ben_node *root = &doc->nodes[0];
-	const struct ben_node *cid = ben_dict_str(doc, root, "call-id");
-	const struct ben_node *tag = ben_dict_str(doc, root, "from-tag");
 	struct ng_call *c;
-	bool a = true, bb = true;
+	bool a, bb;
+	const char *e = call_parties(doc, &c, &a, &bb);
 
-	if (cid == NULL)
-		return "No call-id in message";
-	c = find_call(cid);
-	if (c == NULL)
-		return "Unknown call-id";
-	if (tag != NULL && tag->len > 0) {
-		a = strlen(c->from_tag) == tag->len && memcmp(c->from_tag, tag->str, tag->len) == 0;
-		bb = strlen(c->to_tag) == tag->len && memcmp(c->to_tag, tag->str, tag->len) == 0;
-		if (!a && !bb)
-			return "Unknown tag";
-	}
+	if (e != NULL)
+		return e;
 	for (unsigned i = 0; i < c->n_media; i++)
 		for (unsigned k = 0; k < 4; k += 2)
 			if (k == 0 ? a : bb)
@@ -1075,9 +1179,13 @@ ngsrv_handle(const char *msg, size_t len, const void *peer, size_t peer_len,
 		ben_put_end(&b);
 		break;
 	}
+	case NG_CMD_PLAY_MEDIA:
+	case NG_CMD_STOP_MEDIA:
 	case NG_CMD_BLOCK_DTMF:
 	case NG_CMD_UNBLOCK_DTMF: {
-		const char *e = do_block_dtmf(&b, &doc, cmd == NG_CMD_BLOCK_DTMF, ck, ckl);
+		const char *e = cmd == NG_CMD_PLAY_MEDIA || cmd == NG_CMD_STOP_MEDIA ?
+			do_play(&b, &doc, cmd == NG_CMD_PLAY_MEDIA, ck, ckl) :
+			do_block_dtmf(&b, &doc, cmd == NG_CMD_BLOCK_DTMF, ck, ckl);
 
 		if (e != NULL) {
 			b.len = 0;
@@ -1163,6 +1271,7 @@ ngsrv_init(void)
 	const struct cfg_ng *c = &dp.cfg->dp.ng;
 	int fd, rc;
 
+	play_init(on_play_done);
 	if (!dp.cfg->dp.has_ng)
 		return 0;
 	rc = mport_create(&ports, (uint16_t)dp.media_min, (uint16_t)dp.media_max);
@@ -1214,6 +1323,7 @@ void
 ngsrv_fini(void)
 {
 	ngsrv_reset();
+	play_fini();
 	for (unsigned i = 0; i < n_socks; i++)
 		close(socks[i]);
 	n_socks = 0;

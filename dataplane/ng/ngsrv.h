@@ -17,6 +17,8 @@ void ngsrv_fini(void);
 unsigned ngsrv_poll(void);
 /* Main lcore: DTMF the workers detected, out as events. How many. */
 unsigned ngsrv_dtmf_poll(void);
+/* Main lcore: prompt packets that are due. How many. */
+unsigned ngsrv_play_poll(void);
 
 /*
  * Handles one request @msg from @peer (the reply-cache key: the client's

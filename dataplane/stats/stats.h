@@ -65,7 +65,10 @@
 	X(drop_bad_nd, "malformed neighbour discovery") \
 	X(drop_neigh_full, "neighbour table full") \
 	X(drop_no_tap, "exception path not available for the port") \
-	X(drop_dtmf_blocked, "telephone-event packets removed while DTMF is blocked (PCI)")
+	X(drop_dtmf_blocked, "telephone-event packets removed while DTMF is blocked (PCI)") \
+	X(drop_playback, "relayed packets held back while a prompt plays to that party") \
+	X(play_packets, "prompt packets sent") \
+	X(play_no_mbuf, "prompt packets not sent for want of an mbuf or a resolved next hop")
 
 enum dp_counter {
 #define X(n, h) DP_C_##n,

@@ -195,7 +195,73 @@ check "300 digits under speech and noise at ${snr} dB SNR: $n_ok right, $n_miss 
     python3 -c 'import sys; sys.exit(float(sys.argv[1]) < 99)' "${acc:-0}"
 for c in ib0 ib8 ibn ibx ibt ibm; do ng "z$c" "d7:command6:delete7:call-id$(benstr $c)e" >/dev/null; done
 
-# --- 6. SIPp's uac_pcap (G.711, then RFC 2833 digit 1) through callplane-cp
+# --- 6. prompt playback ("play media") to the agent, PCMA and PCMU
+/usr/bin/python3 -W ignore - "$WORK" <<'PY'
+import math, random, struct, wave, sys
+w = sys.argv[1]
+random.seed(9)
+def write(path, rate, secs):
+    n = int(rate * secs)
+    pcm = b"".join(struct.pack("<h", int(12000 * math.sin(2 * math.pi * (200 + 1500 * i / n) * i / rate)
+                                           + random.randint(-2000, 2000))) for i in range(n))
+    f = wave.open(path, "wb"); f.setnchannels(1); f.setsampwidth(2); f.setframerate(rate)
+    f.writeframes(pcm); f.close()
+write(f"{w}/prompt8k.wav", 8000, 2.01)     # 2.01 s: the last packet is partial
+write(f"{w}/prompt16k.wav", 16000, 1.0)
+PY
+ibcall pl 6050 7050 8
+in_agents "$D" capture "$TB_AGENTS_IP4" 7050 30 "$WORK/play.cap" > /dev/null & RX=$!
+sleep 0.3
+in_carrier "$D" sendraw "$TB_CARRIER_IP4" 6050 "$TB_APP_IP4" "$PA" "$WORK/seq.alaw" 8 > /dev/null & TX=$!
+sleep 0.5
+r=$(ng p1 "d7:command10:play media7:call-id2:pl8:from-tag4:B-pl4:file$(benstr "$WORK/prompt8k.wav")12:repeat-timesi2ee")
+check "play media (8 kHz WAV to the agent, twice): ok with its duration" grep -qE "duration.{1,6}20(09|10)" <<<"$r"
+wait $TX; wait $RX
+# (the send spacing is reported, not judged: these machines are shared;
+# only gross pacing errors fail: 201 gaps must span 4.02 s within 10%)
+check "  the agent got the prompt: payloads = the WAV in G.711 A-law (Python's audioop as reference), twice; seq and ts continuous; marker on the first; one SSRC; paced at 20 ms" \
+    /usr/bin/python3 -W ignore - "$WORK/play.cap" "$WORK/prompt8k.wav" <<'PY'
+import audioop, sys, wave, statistics
+lines = [l.split() for l in open(sys.argv[1]) if l.strip()]
+first = next(i for i, l in enumerate(lines) if l[4] == "1")
+ssrc = lines[first][1]
+pk = [l for l in lines if l[1] == ssrc]
+pcm = wave.open(sys.argv[2]).readframes(1 << 30)
+ref = audioop.lin2alaw(pcm, 2)
+ref += b"\xd5" * (-len(ref) % 160)
+got = b"".join(bytes.fromhex(l[6]) for l in pk)
+ok = got == ref * 2
+seq = [int(l[2]) for l in pk]; ts = [int(l[3]) for l in pk]
+ok &= all((b - a) % 65536 == 1 for a, b in zip(seq, seq[1:]))
+ok &= all((b - a) % (1 << 32) == 160 for a, b in zip(ts, ts[1:]))
+ok &= sum(int(l[4]) for l in pk) == 1 and all(l[5] == "8" for l in pk)
+t = [int(l[0]) for l in pk]
+gaps = sorted(abs((b - a) / 1e6 - 20) for a, b in zip(t, t[1:]))
+p99 = gaps[int(0.99 * (len(gaps) - 1))]
+print(f"    {len(pk)} prompt packets, {len(got)} bytes (want {2 * len(ref)}), "
+      f"send spacing deviation p50 {statistics.median(gaps):.2f} ms p99 {p99:.2f} ms")
+ok &= abs((t[-1] - t[0]) / 1e9 - 0.02 * (len(t) - 1)) < 0.002 * (len(t) - 1)
+# while it played the carrier's relayed audio was held back
+others = [l for l in lines if l[1] != ssrc and int(l[0]) > t[0] and int(l[0]) < t[-1]]
+ok &= not others
+sys.exit(0 if ok else 1)
+PY
+check "  a playback-done event with the packet count" \
+    wait_for 3 grep -q '"type":"playback-done".*"packets":202,"reason":"finished"' "$WORK/events.log"
+ibcall pl16 6052 7052 0
+r=$(ng p2 "d7:command10:play media7:call-id4:pl168:from-tag6:B-pl164:file$(benstr "$WORK/prompt16k.wav")e")
+check "a 16 kHz WAV plays (converted to 8 kHz PCMU: 1000 ms)" grep -qE "duration.{1,6}1000" <<<"$r"
+r=$(ng p3 "d7:command10:stop media7:call-id4:pl168:from-tag6:B-pl16e")
+check "stop media stops it (and says so)" grep -qE "stopped.{1,6}1" <<<"$r"
+check "  playback-done reason stopped" wait_for 3 grep -q '"call-id":"pl16".*"reason":"stopped"' "$WORK/events.log"
+printf 'not a wav' > "$WORK/bad.wav"
+r=$(ng p4 "d7:command10:play media7:call-id2:pl4:file$(benstr "$WORK/bad.wav")e")
+check "a file that is not a WAV: a clear error" grep -q "not a WAV file" <<<"$r"
+r=$(ng p5 "d7:command10:play media7:call-id2:pl4:file$(benstr "$WORK/none.wav")e")
+check "a missing file: a clear error" grep -q "cannot read" <<<"$r"
+for c in pl pl16; do ng "z$c" "d7:command6:delete7:call-id$(benstr $c)e" >/dev/null; done
+
+# --- 7. SIPp's uac_pcap (G.711, then RFC 2833 digit 1) through callplane-cp
 CP=${CALLPLANE_CP:-$SRC/build/callplane-cp}
 CPCONF=$WORK/cp.yaml
 sed -e "s|    unix: \"@callplane-events\"|    unix: $EV|" "$SRC/config/testbed.yaml" > "$CPCONF"

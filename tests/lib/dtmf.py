@@ -18,6 +18,10 @@
       sends FILE (8 kHz G.711, e.g. from dtmfgen) as 160-byte RTP packets of
       payload type PT (default 0, PCMU) every PACE_MS (default 20; less
       plays a long corpus faster than real time); prints the count
+  dtmf.py capture IP PORT SECONDS OUT
+      receives for SECONDS (or 2 s of silence after the first packet) and
+      writes one line per RTP packet to OUT: "<arrival ns> <ssrc> <seq> <ts>
+      <marker> <pt> <payload hex>"; prints the count
   dtmf.py recv IP PORT SECONDS [PT]
       receives for SECONDS (or 2 s of silence after the first packet) and
       prints "<packets> <event packets of payload type PT (default 101)>"
@@ -126,25 +130,43 @@ def sendraw(argv):
     print(n)
 
 
-def recv(argv):
-    ip, port, secs = argv[0], int(argv[1]), float(argv[2])
-    pt = int(argv[3]) if len(argv) > 3 else 101
+def receive(ip, port, secs):
+    """(arrival ns, datagram) until SECONDS, or 2 s of silence after the first."""
     s = socket.socket(fam(ip), socket.SOCK_DGRAM)
     s.bind((ip, port))
     end = time.monotonic() + secs
-    n = ev = 0
+    got = []
     while time.monotonic() < end:
-        s.settimeout(max(0.05, min(end - time.monotonic(), 2.0 if n else end - time.monotonic())))
+        left = end - time.monotonic()
+        s.settimeout(max(0.05, min(left, 2.0) if got else left))
         try:
             d = s.recv(2048)
         except socket.timeout:
-            if n:
+            if got:
                 break
             continue
-        n += 1
-        if len(d) >= 12 and d[1] & 0x7F == pt:
-            ev += 1
-    print(n, ev)
+        got.append((time.monotonic_ns(), d))
+    return got
+
+
+def capture(argv):
+    ip, port, secs, out = argv[0], int(argv[1]), float(argv[2]), argv[3]
+    lines = []
+    for t, d in receive(ip, port, secs):
+        if len(d) < 12:
+            continue
+        ssrc, seq, ts = struct.unpack("!I", d[8:12])[0], struct.unpack("!H", d[2:4])[0], \
+            struct.unpack("!I", d[4:8])[0]
+        lines.append(f"{t} {ssrc} {seq} {ts} {d[1] >> 7} {d[1] & 0x7F} {d[12:].hex()}")
+    open(out, "w").write("\n".join(lines) + ("\n" if lines else ""))
+    print(len(lines))
+
+
+def recv(argv):
+    ip, port, secs = argv[0], int(argv[1]), float(argv[2])
+    pt = int(argv[3]) if len(argv) > 3 else 101
+    got = receive(ip, port, secs)
+    print(len(got), sum(1 for _, d in got if len(d) >= 12 and d[1] & 0x7F == pt))
 
 
 if __name__ == "__main__":
@@ -152,6 +174,8 @@ if __name__ == "__main__":
         send(sys.argv[2:])
     elif len(sys.argv) >= 7 and sys.argv[1] == "sendraw":
         sendraw(sys.argv[2:])
+    elif len(sys.argv) >= 6 and sys.argv[1] == "capture":
+        capture(sys.argv[2:])
     elif len(sys.argv) >= 5 and sys.argv[1] == "recv":
         recv(sys.argv[2:])
     else:
