@@ -53,6 +53,8 @@ static const struct cfg_field trunk_fields[] = {
 	  .off = offsetof(struct cfg_trunk, dids), .sub = did_fields,
 	  .elem_size = sizeof(struct cfg_did), .min = 1, .max = 4096,
 	  .count_off = offsetof(struct cfg_trunk, n_dids) },
+	F(cfg_trunk, detect_dtmf, CFG_T_BOOL, 0, .def = 0,
+	  .help = "listen for in-band DTMF on this trunk's calls (G.711)"),
 	END,
 };
 

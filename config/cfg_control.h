@@ -44,6 +44,7 @@ struct cfg_trunk {
 	struct cfg_ip4 *nets;   /* derived from sources */
 	struct cfg_did *dids;
 	uint32_t n_dids;
+	bool detect_dtmf;       /* in-band DTMF detection on its calls (NG "detect DTMF") */
 };
 
 struct cfg_agent {

@@ -984,6 +984,11 @@ new_invite(struct b2b *b, struct sip_stx *st, const struct sip_msg *m, const str
 	kv[6] = "sdp"; kv[7] = c->a_sdp;
 	kv[8] = "supports"; kv[9] = "\x01load limit";
 	kv[10] = NULL;
+	if (tr->detect_dtmf) {
+		/* in-band digits from this carrier: the dataplane listens for them */
+		kv[10] = "flags"; kv[11] = "\x01" "detect DTMF";
+		kv[12] = NULL;
+	}
 	if (ng(b, c, kv, ng_offer_done) < 0)
 		call_end(b, c, 500, "Media Anchoring Failed", false, false);
 }

@@ -985,6 +985,46 @@ do_play(struct ben_buf *b, const struct ben_doc *doc, bool play, const char *ck,
 	return NULL;
 }
 
+/* play DTMF: the digit goes into what the named party (from-tag; none:
+ * the offerer) sends, so the other party hears it. */
+static const char *
+do_play_dtmf(struct ben_buf *b, const struct ben_doc *doc, const char *ck, size_t ckl)
+{
+	static char reason[300];
+	const struct ben_node *root = &doc->nodes[0];
+	const struct ben_node *code = ben_dict_get(doc, root, "code");
+	struct ng_call *c;
+	int64_t ms = 100, vol = 8;
+	bool a, bb, rfc;
+	char digit = 0;
+	const char *e = call_parties(doc, &c, &a, &bb);
+
+	if (e != NULL)
+		return e;
+	if (!c->answered || c->n_media == 0)
+		return "play DTMF needs an answered call";
+	if (code != NULL && code->type == BEN_STR && code->len == 1)
+		digit = code->str[0];
+	else if (code != NULL && code->type == BEN_INT && code->num >= 0 && code->num < 16)
+		digit = "0123456789*#ABCD"[code->num];
+	if (digit == 0)
+		return "play DTMF needs 'code' (0-9, *, #, A-D or 0..15)";
+	if (ben_dict_get(doc, root, "duration") != NULL &&
+	    (!ben_dict_int(doc, root, "duration", &ms) || ms < 40 || ms > 5000))
+		return "duration must be 40..5000 ms";
+	if (ben_dict_get(doc, root, "volume") != NULL &&
+	    (!ben_dict_int(doc, root, "volume", &vol) || vol < 0 || vol > 63))
+		return "volume must be 0..63 (-dBm0)";
+	if (play_dtmf(c->m[0].st[a ? 2 : 0], digit, (unsigned)ms, (unsigned)vol, &rfc, reason,
+		      sizeof(reason)) < 0)
+		return reason;
+	reply_ok_start(b, ck, ckl);
+	ben_put_cstr(b, "DTMF");
+	ben_put_cstr(b, rfc ? "RFC 4733" : "in-band");
+	ben_put_end(b);
+	return NULL;
+}
+
 unsigned
 ngsrv_play_poll(void)
 {
@@ -1181,10 +1221,12 @@ ngsrv_handle(const char *msg, size_t len, const void *peer, size_t peer_len,
 	}
 	case NG_CMD_PLAY_MEDIA:
 	case NG_CMD_STOP_MEDIA:
+	case NG_CMD_PLAY_DTMF:
 	case NG_CMD_BLOCK_DTMF:
 	case NG_CMD_UNBLOCK_DTMF: {
 		const char *e = cmd == NG_CMD_PLAY_MEDIA || cmd == NG_CMD_STOP_MEDIA ?
 			do_play(&b, &doc, cmd == NG_CMD_PLAY_MEDIA, ck, ckl) :
+			cmd == NG_CMD_PLAY_DTMF ? do_play_dtmf(&b, &doc, ck, ckl) :
 			do_block_dtmf(&b, &doc, cmd == NG_CMD_BLOCK_DTMF, ck, ckl);
 
 		if (e != NULL) {

@@ -16,6 +16,7 @@
 #include <rte_udp.h>
 
 #include "dp.h"
+#include "common/sdp.h"
 #include "flow/flow.h"
 #include "play.h"
 
@@ -36,6 +37,10 @@ struct playback {
 	bool used;
 	uint32_t st;
 	const struct prompt *p;
+	struct prompt *owned;      /* a tone made for play DTMF: freed at the end */
+	/* play DTMF as RFC 4733 events (p is NULL then) */
+	uint8_t ev_pt, ev_code, ev_vol, ev_ends;
+	uint32_t ev_total, ev_step, ev_dur;
 	size_t pos;
 	unsigned repeat_left;
 	uint16_t seq;
@@ -49,6 +54,9 @@ static struct prompt prompts[PROMPTS_MAX];
 static unsigned n_prompts;
 static struct playback plays[PLAY_MAX];
 static play_done_h done_cb;
+
+static void finish(struct playback *pb, bool stopped);
+static struct playback *slot(uint32_t st, char *err, size_t errlen);
 
 #define PCOUNT(port, ctr) (dp_stats[dp.main_lcore][(port)].c[DP_C_##ctr]++)
 
@@ -238,6 +246,11 @@ play_init(play_done_h done)
 void
 play_fini(void)
 {
+	for (unsigned i = 0; i < PLAY_MAX; i++)
+		if (plays[i].owned) {
+			free(plays[i].owned->data);
+			free(plays[i].owned);
+		}
 	for (unsigned i = 0; i < n_prompts; i++)
 		free(prompts[i].data);
 	n_prompts = 0;
@@ -251,10 +264,12 @@ play_stop(uint32_t st, bool report)
 
 	for (unsigned i = 0; i < PLAY_MAX; i++)
 		if (plays[i].used && plays[i].st == st) {
-			plays[i].used = false;
-			flow_streams[st].playing = 0;
-			if (report && done_cb)
-				done_cb(st, plays[i].p->path, plays[i].sent, true);
+			play_done_h cb = done_cb;
+
+			if (!report)
+				done_cb = NULL;
+			finish(&plays[i], true);
+			done_cb = cb;
 			any = true;
 		}
 	return any;
@@ -280,14 +295,9 @@ play_start(uint32_t st, const char *path, unsigned repeat, unsigned *ms, char *e
 		snprintf(err, errlen, "%s is shorter than one packet (20 ms)", path);
 		return -EINVAL;
 	}
-	play_stop(st, true);
-	for (unsigned i = 0; i < PLAY_MAX && pb == NULL; i++)
-		if (!plays[i].used)
-			pb = &plays[i];
-	if (pb == NULL) {
-		snprintf(err, errlen, "too many prompts playing (%d)", PLAY_MAX);
+	pb = slot(st, err, errlen);
+	if (pb == NULL)
 		return -EBUSY;
-	}
 	*pb = (struct playback){
 		.used = true, .st = st, .p = p, .repeat_left = repeat ? repeat : 1,
 		.seq = (uint16_t)rte_rand(), .ts = (uint32_t)rte_rand(),
@@ -298,28 +308,27 @@ play_start(uint32_t st, const char *path, unsigned repeat, unsigned *ms, char *e
 	return 0;
 }
 
-/* One RTP packet of @pb's prompt towards the peer of its stream. */
-static void
-send_one(struct playback *pb)
+/* One RTP packet towards the peer of @pb's stream. */
+static bool
+send_rtp(struct playback *pb, uint8_t pt, bool marker, uint32_t ts, const uint8_t *payload,
+	 uint16_t len)
 {
 	const struct flow_stream *o = &flow_streams[pb->st];
 	const struct dp_port *op = &dp.ports[o->port_idx];
-	uint16_t udp_len = (uint16_t)(sizeof(struct rte_udp_hdr) + 12 + PLAY_SAMPLES);
+	uint16_t udp_len = (uint16_t)(sizeof(struct rte_udp_hdr) + 12 + len);
 	struct rte_mbuf *m;
 	struct rte_udp_hdr *udp;
 	uint8_t *rtp;
-	uint32_t iphl;
-	size_t take;
 
 	if (!o->mac_ok || (m = rte_pktmbuf_alloc(dp.pool)) == NULL) {
 		PCOUNT(o->port_idx, play_no_mbuf);
-		return;
+		return false;
 	}
 	udp = (struct rte_udp_hdr *)rte_pktmbuf_append(m, udp_len);
 	if (udp == NULL) {
 		rte_pktmbuf_free(m);
 		PCOUNT(o->port_idx, play_no_mbuf);
-		return;
+		return false;
 	}
 	udp->src_port = o->local_port;
 	udp->dst_port = o->peer_port;
@@ -327,26 +336,22 @@ send_one(struct playback *pb)
 	udp->dgram_cksum = 0;
 	rtp = (uint8_t *)(udp + 1);
 	rtp[0] = 0x80;
-	rtp[1] = (uint8_t)((pb->first ? 0x80 : 0) | pb->p->pt);
+	rtp[1] = (uint8_t)((marker ? 0x80 : 0) | pt);
 	rtp[2] = (uint8_t)(pb->seq >> 8);
 	rtp[3] = (uint8_t)pb->seq;
-	rtp[4] = (uint8_t)(pb->ts >> 24);
-	rtp[5] = (uint8_t)(pb->ts >> 16);
-	rtp[6] = (uint8_t)(pb->ts >> 8);
-	rtp[7] = (uint8_t)pb->ts;
+	rtp[4] = (uint8_t)(ts >> 24);
+	rtp[5] = (uint8_t)(ts >> 16);
+	rtp[6] = (uint8_t)(ts >> 8);
+	rtp[7] = (uint8_t)ts;
 	rtp[8] = (uint8_t)(pb->ssrc >> 24);
 	rtp[9] = (uint8_t)(pb->ssrc >> 16);
 	rtp[10] = (uint8_t)(pb->ssrc >> 8);
 	rtp[11] = (uint8_t)pb->ssrc;
-	/* the prompt's samples; a last partial packet is filled with silence */
-	take = pb->p->len - pb->pos < PLAY_SAMPLES ? pb->p->len - pb->pos : PLAY_SAMPLES;
-	memcpy(rtp + 12, pb->p->data + pb->pos, take);
-	memset(rtp + 12 + take, pb->p->pt == 8 ? 0xd5 : 0xff, PLAY_SAMPLES - take);
-	iphl = flow_build_headers(m, o, op, (uint8_t *)udp, udp_len);
-	if (iphl == 0) {
+	memcpy(rtp + 12, payload, len);
+	if (flow_build_headers(m, o, op, (uint8_t *)udp, udp_len) == 0) {
 		rte_pktmbuf_free(m);
 		PCOUNT(o->port_idx, play_no_mbuf);
-		return;
+		return false;
 	}
 	{
 		uint8_t *l3 = rte_pktmbuf_mtod(m, uint8_t *) + sizeof(struct rte_ether_hdr);
@@ -360,14 +365,149 @@ send_one(struct playback *pb)
 	if (rte_ring_sp_enqueue(dp.workers[o->port_idx % dp.n_workers].to_tx, m) != 0) {
 		rte_pktmbuf_free(m);
 		PCOUNT(o->port_idx, play_no_mbuf);
-		return;
+		return false;
 	}
 	PCOUNT(o->port_idx, play_packets);
-	pb->first = false;
 	pb->seq++;
-	pb->ts += PLAY_SAMPLES;
 	pb->sent++;
-	pb->pos += take;
+	return true;
+}
+
+/* The next 20 ms of a prompt; true when the prompt is through. */
+static bool
+prompt_next(struct playback *pb)
+{
+	uint8_t payload[PLAY_SAMPLES];
+	size_t take = pb->p->len - pb->pos < PLAY_SAMPLES ? pb->p->len - pb->pos : PLAY_SAMPLES;
+
+	/* a last partial packet is filled with silence */
+	memcpy(payload, pb->p->data + pb->pos, take);
+	memset(payload + take, pb->p->pt == 8 ? 0xd5 : 0xff, PLAY_SAMPLES - take);
+	if (send_rtp(pb, pb->p->pt, pb->first, pb->ts, payload, PLAY_SAMPLES)) {
+		pb->first = false;
+		pb->ts += PLAY_SAMPLES;
+		pb->pos += take;
+	}
+	return pb->pos >= pb->p->len;
+}
+
+/* The next RFC 4733 packet of an injected digit: updates every 20 ms,
+ * then the end three times (RFC 4733 2.5.1.4); true when sent. */
+static bool
+event_next(struct playback *pb)
+{
+	uint8_t ev[4];
+	bool end;
+
+	if (pb->ev_dur < pb->ev_total)
+		pb->ev_dur = RTE_MIN(pb->ev_dur + pb->ev_step, pb->ev_total);
+	end = pb->ev_dur >= pb->ev_total;
+	ev[0] = pb->ev_code;
+	ev[1] = (uint8_t)((end ? 0x80 : 0) | (pb->ev_vol & 0x3f));
+	ev[2] = (uint8_t)(pb->ev_dur >> 8);
+	ev[3] = (uint8_t)pb->ev_dur;
+	if (send_rtp(pb, pb->ev_pt, pb->first, pb->ts, ev, sizeof(ev)))
+		pb->first = false;
+	return end && --pb->ev_ends == 0;
+}
+
+static void
+finish(struct playback *pb, bool stopped)
+{
+	pb->used = false;
+	flow_streams[pb->st].playing = 0;
+	if (done_cb)
+		done_cb(pb->st, pb->p ? pb->p->path : "DTMF", pb->sent, stopped);
+	if (pb->owned) {
+		free(pb->owned->data);
+		free(pb->owned);
+		pb->owned = NULL;
+	}
+	pb->p = NULL;
+}
+
+static struct playback *
+slot(uint32_t st, char *err, size_t errlen)
+{
+	play_stop(st, true);
+	for (unsigned i = 0; i < PLAY_MAX; i++)
+		if (!plays[i].used)
+			return &plays[i];
+	snprintf(err, errlen, "too many prompts playing (%d)", PLAY_MAX);
+	return NULL;
+}
+
+int
+play_dtmf(uint32_t st, char digit, unsigned ms, unsigned volume, bool *rfc4733, char *err,
+	  size_t errlen)
+{
+	static const char map[] = "0123456789*#ABCD";
+	struct flow_stream *o = &flow_streams[st];
+	const char *d = digit ? strchr(map, digit) : NULL;
+	struct playback *pb;
+	unsigned pt;
+
+	if (d == NULL) {
+		snprintf(err, errlen, "code must be one of 0-9 * # A-D");
+		return -EINVAL;
+	}
+	for (pt = 0; pt < 128 && !sdp_te_pt(o->te_pts, pt); pt++)
+		;
+	if (pt == 128 && o->codec_pt != 0 && o->codec_pt != 8) {
+		snprintf(err, errlen, "play DTMF needs telephone-event or G.711 on that leg");
+		return -ENOTSUP;
+	}
+	pb = slot(st, err, errlen);
+	if (pb == NULL)
+		return -EBUSY;
+	*pb = (struct playback){
+		.used = true, .st = st, .repeat_left = 1, .seq = (uint16_t)rte_rand(),
+		.ts = (uint32_t)rte_rand(), .ssrc = (uint32_t)rte_rand(), .next_tsc = rte_rdtsc(),
+		.first = true,
+	};
+	*rfc4733 = pt < 128;
+	if (pt < 128) {
+		uint32_t clock = o->te_clock ? o->te_clock : 8000;
+
+		pb->ev_pt = (uint8_t)pt;
+		pb->ev_code = (uint8_t)(d - map);
+		pb->ev_vol = (uint8_t)RTE_MIN(volume, 63u);
+		pb->ev_step = clock / 50;
+		pb->ev_total = RTE_MIN((uint32_t)((uint64_t)ms * clock / 1000), 0xffffu);
+		pb->ev_ends = 3;
+	} else {
+		/* an in-band tone pair (SpanDSP dtmf_tx), played as a prompt */
+		struct prompt *p = calloc(1, sizeof(*p));
+		dtmf_tx_state_t *tx = dtmf_tx_init(NULL);
+		size_t n = (size_t)ms * 8;
+		int16_t *pcm = malloc(n * sizeof(*pcm) + PLAY_SAMPLES * sizeof(*pcm));
+
+		if (p == NULL || tx == NULL || pcm == NULL || (p->data = malloc(n + 1)) == NULL) {
+			free(p ? p->data : NULL);
+			free(p);
+			free(pcm);
+			if (tx)
+				dtmf_tx_free(tx);
+			pb->used = false;
+			snprintf(err, errlen, "out of memory");
+			return -ENOMEM;
+		}
+		dtmf_tx_set_level(tx, -(int)RTE_MIN(volume, 63u), 0);
+		dtmf_tx_set_timing(tx, (int)ms, 0);
+		dtmf_tx_put(tx, (char[]){ digit, 0 }, 1);
+		memset(pcm, 0, n * sizeof(*pcm));
+		dtmf_tx(tx, pcm, (int)n);
+		dtmf_tx_free(tx);
+		for (size_t i = 0; i < n; i++)
+			p->data[i] = o->codec_pt == 8 ? linear_to_alaw(pcm[i]) : linear_to_ulaw(pcm[i]);
+		free(pcm);
+		p->len = n;
+		p->pt = o->codec_pt;
+		snprintf(p->path, sizeof(p->path), "DTMF %c", digit);
+		pb->p = pb->owned = p;
+	}
+	o->playing = 1;
+	return 0;
 }
 
 unsigned
@@ -381,19 +521,17 @@ play_poll(void)
 
 		if (!pb->used || now < pb->next_tsc)
 			continue;
-		send_one(pb);
-		sent++;
 		/* behind by more than 3 periods (the main lcore was held up):
 		 * start the schedule again rather than send a burst */
 		pb->next_tsc = now - pb->next_tsc > 3 * period ? now + period : pb->next_tsc + period;
-		if (pb->pos >= pb->p->len) {
+		sent++;
+		if (pb->p == NULL) {
+			if (event_next(pb))
+				finish(pb, false);
+		} else if (prompt_next(pb)) {
 			pb->pos = 0;
-			if (--pb->repeat_left == 0) {
-				pb->used = false;
-				flow_streams[pb->st].playing = 0;
-				if (done_cb)
-					done_cb(pb->st, pb->p->path, pb->sent, false);
-			}
+			if (--pb->repeat_left == 0)
+				finish(pb, false);
 		}
 	}
 	return sent;

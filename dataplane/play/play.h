@@ -25,6 +25,11 @@ void play_fini(void);
  * why in @err. *@ms gets the length of one play. */
 int play_start(uint32_t st, const char *path, unsigned repeat, unsigned *ms, char *err,
 	       size_t errlen);
+/* play DTMF: @digit for @ms at -@volume dBm0 to the peer of @st, as an
+ * RFC 4733 event if that leg negotiated telephone-event (*@rfc4733 set),
+ * else as an in-band tone pair in its G.711. 0 or -errno with why. */
+int play_dtmf(uint32_t st, char digit, unsigned ms, unsigned volume, bool *rfc4733, char *err,
+	      size_t errlen);
 /* Stops what plays from @st (reported as stopped). True if something did. */
 bool play_stop(uint32_t st, bool report);
 /* Sends what is due. How many packets. */

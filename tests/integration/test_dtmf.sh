@@ -261,11 +261,48 @@ r=$(ng p5 "d7:command10:play media7:call-id2:pl4:file$(benstr "$WORK/none.wav")e
 check "a missing file: a clear error" grep -q "cannot read" <<<"$r"
 for c in pl pl16; do ng "z$c" "d7:command6:delete7:call-id$(benstr $c)e" >/dev/null; done
 
+# --- play DTMF: an RFC 4733 event where the leg has telephone-event, else a tone pair
+call pd 6060 7060 101 101 8000
+in_agents "$D" capture "$TB_AGENTS_IP4" 7060 10 "$WORK/pd.cap" >/dev/null & RX=$!
+sleep 0.3
+r=$(ng d1 "d7:command9:play DTMF7:call-id2:pd8:from-tag4:A-pd4:code1:78:durationi200ee")
+check "play DTMF (from the caller, 200 ms) on a telephone-event leg: sent as RFC 4733" \
+    grep -q "RFC 4733" <<<"$r"
+wait $RX
+check "  the agent gets event 7: marker first, one timestamp, duration up to 1600, three end packets" \
+    /usr/bin/python3 - "$WORK/pd.cap" <<'PY'
+import sys
+pk = [l.split() for l in open(sys.argv[1]) if l.strip()]
+ev = [bytes.fromhex(l[6]) for l in pk]
+ok = pk and all(l[5] == "101" for l in pk) and all(e[0] == 7 for e in ev)
+ok = ok and [l[4] for l in pk] == ["1"] + ["0"] * (len(pk) - 1) and len({l[3] for l in pk}) == 1
+ok = ok and [e[1] >> 7 for e in ev[-3:]] == [1, 1, 1] and not any(e[1] >> 7 for e in ev[:-3])
+ok = ok and int.from_bytes(ev[-1][2:4], "big") == 1600 and ev[0][1] & 0x3F == 8
+print(f"    {len(pk)} event packets")
+sys.exit(0 if ok else 1)
+PY
+ibcall pi 6062 7062 0
+in_agents "$D" capture "$TB_AGENTS_IP4" 7062 10 "$WORK/pi.cap" >/dev/null & RX=$!
+sleep 0.3
+r=$(ng d2 "d7:command9:play DTMF7:call-id2:pi8:from-tag4:A-pi4:code1:#e")
+check "play DTMF on a PCMU leg without telephone-event: an in-band tone pair" grep -q "in-band" <<<"$r"
+wait $RX
+python3 -c 'import sys; sys.stdout.buffer.write(b"".join(bytes.fromhex(l.split()[6]) for l in open(sys.argv[1]) if l.strip()))' \
+    "$WORK/pi.cap" > "$WORK/pi.ulaw"
+check "  SpanDSP's detector hears '#' in what the agent got ($("${DTMFDETECT:-$SRC/build/tests/dtmfdetect}" < "$WORK/pi.ulaw"))" \
+    test "$("${DTMFDETECT:-$SRC/build/tests/dtmfdetect}" < "$WORK/pi.ulaw")" = "#"
+r=$(ng d3 "d7:command9:play DTMF7:call-id2:pi4:code1:xe")
+check "play DTMF with a bad code: a clear error" grep -q "code must be one of" <<<"$r"
+for c in pd pi; do ng "z$c" "d7:command6:delete7:call-id$(benstr $c)e" >/dev/null; done
+
 # --- 7. SIPp's uac_pcap (G.711, then RFC 2833 digit 1) through callplane-cp
 CP=${CALLPLANE_CP:-$SRC/build/callplane-cp}
 CPCONF=$WORK/cp.yaml
 sed -e "s|    unix: \"@callplane-events\"|    unix: $EV|" "$SRC/config/testbed.yaml" > "$CPCONF"
-sed -i "s|  events: \"@callplane-events\"|  events: \"$EV\"|" "$CPCONF"
+sed -i -e "s|  events: \"@callplane-events\"|  events: \"$EV\"|" \
+    -e 's|^      sources: \["198.18.0.10"\]$|&\n      detect_dtmf: true|' "$CPCONF"
+grep -q "detect_dtmf: true" "$CPCONF" || fail "test setup: detect_dtmf not set on the trunk"
+dsp0=$(stat dsp_payloads)
 kill $EVL 2>/dev/null   # the event listener gives the socket to callplane-cp
 sleep 0.3
 ip netns exec "$TB_APP" "$CP" -c "$CPCONF" --api-socket "$WORK/cp.sock" > "$WORK/cp.log" 2>&1 &
@@ -288,6 +325,8 @@ check "  its RFC 2833 digit shows in the control plane's call log" \
     wait_for 3 grep -q "DTMF 1 from the caller (rfc4733" "$WORK/cp.log"
 check "  once from the caller (the agent's phone echoes it back: once from the agent)" \
     that 'test "$(grep -c "DTMF 1 from the caller" "$WORK/cp.log")" -eq 1 && test "$(grep -c "DTMF 1 from the agent" "$WORK/cp.log")" -eq 1'
+check "  the trunk's detect_dtmf had the caller's G.711 analysed in-band ($(( $(stat dsp_payloads) - dsp0 )) payloads), with no false digit" \
+    test $(( $(stat dsp_payloads) - dsp0 )) -gt 100 -a "$(grep -c 'DTMF .* (inband' "$WORK/cp.log")" -eq 0
 check "  callplane_dtmf_digits_total{source=\"rfc4733\"} is 2" \
     test "$(in_app curl -s --max-time 15 http://127.0.0.1:9464/metrics | awk '$1 == "callplane_dtmf_digits_total{source=\"rfc4733\"}" {print $2}')" = 2
 tb_dp_stop

@@ -84,7 +84,7 @@ d7:command5:offer7:call-id3:abc8:from-tag1:a3:sdp3:v=0e|SDP has no media
 d7:command6:answer7:call-id3:abce|No to-tag in message
 d7:command6:answer7:call-id6:nosuch6:to-tag1:b3:sdp3:v=0e|Unknown call-id
 d7:command15:start recordinge|'start recording' is not supported
-d7:command9:play DTMF7:call-id1:xe|'play DTMF' is not supported
+d7:command14:stop recording7:call-id1:xe|'stop recording' is not supported
 d4:flagli-0eee|negative zero
 d5:flagsllllllllllllllllllllllllllllllllllllllllll|nested deeper than 32
 d7:command4:ping3:xyzi00ee|leading zero
