@@ -47,6 +47,8 @@ struct dp_worker {
 	struct rte_ring *to_host;
 	/* main -> worker: frames to transmit (mbuf->port = output port) */
 	struct rte_ring *to_tx;
+	/* dsp lcores -> worker: masked frames, held back and now due */
+	struct rte_ring *from_dsp;
 };
 
 struct dp {

@@ -82,6 +82,9 @@ dsp_init(uint32_t max_streams)
 			if (dtmf_rings[ids[i]] == NULL)
 				return -rte_errno;
 		}
+		dsp_sh.hold[ids[i]] = rte_zmalloc("dsp_hold", sizeof(struct dsp_hold_list), 0);
+		if (dsp_sh.hold[ids[i]] == NULL)
+			return -ENOMEM;
 		dsp_sh.lcore[i] = ids[i];
 	}
 	dsp_sh.n = n;
@@ -94,6 +97,8 @@ dsp_fini(void)
 	for (unsigned i = 0; i < dsp_sh.n; i++) {
 		rte_ring_free(dsp_sh.ring[dsp_sh.lcore[i]]);
 		dsp_sh.ring[dsp_sh.lcore[i]] = NULL;
+		rte_free(dsp_sh.hold[dsp_sh.lcore[i]]);
+		dsp_sh.hold[dsp_sh.lcore[i]] = NULL;
 	}
 	dsp_sh.n = 0;
 	rte_free(dsp_sh.det);

@@ -14,6 +14,7 @@
 #ifndef DP_DSP_H
 #define DP_DSP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define DSP_MAX_PAYLOAD 240   /* 30 ms of G.711 */
@@ -29,6 +30,17 @@ struct flow_stream;
  * to its dsp lcore (counted and dropped from detection if the ring is full). */
 void dsp_feed(unsigned lc, const struct flow_stream *s, uint32_t idx, const uint8_t *rtp,
 	      uint16_t len);
+/*
+ * Worker: DTMF is blocked on in-band stream @idx: hands the whole packet
+ * @m (headers already rewritten, m->port the output port; RTP at @off,
+ * @len bytes) to its dsp lcore, which runs the detector on it, holds it
+ * DSP_MASK_HOLD packets, silences it if a tone was found around it, and
+ * hands it to a worker to send. False if the ring is full (then dropped).
+ */
+struct rte_mbuf;
+bool dsp_hold(unsigned lc, const struct flow_stream *s, uint32_t idx, struct rte_mbuf *m,
+	      uint16_t off, uint16_t len);
+
 /* dsp lcore (or the worker/main lcore standing in for it): runs the
  * detectors on what is queued for lcore @lc. How many payloads. */
 unsigned dsp_poll(unsigned lc);

@@ -9,6 +9,9 @@
 #include <rte_cycles.h>
 #include <rte_ring_elem.h>
 
+#include <rte_ip.h>
+#include <rte_udp.h>
+
 #include "dp.h"
 #include "dsp_int.h"
 #include "dtmf/dtmf.h"
@@ -31,6 +34,7 @@ dsp_feed(unsigned lc, const struct flow_stream *s, uint32_t idx, const uint8_t *
 	it.stream = idx;
 	it.gen = s->dsp_gen;
 	it.pt = s->inband_pt;
+	it.m = NULL;
 	it.len = (uint16_t)RTE_MIN((uint32_t)len - hl, (uint32_t)DSP_MAX_PAYLOAD);
 	memcpy(it.payload, rtp + hl, it.len);
 	r = dsp_sh.ring[dsp_sh.lcore[idx % dsp_sh.n]];
@@ -56,6 +60,61 @@ report(struct dsp_det *d)
 		DP_COUNT(d->lc, DP_STATS_NOPORT, dtmf_events, 1);
 	else
 		DP_COUNT(d->lc, DP_STATS_NOPORT, dtmf_ring_full, 1);
+}
+
+bool
+dsp_hold(unsigned lc, const struct flow_stream *s, uint32_t idx, struct rte_mbuf *m,
+	 uint16_t off, uint16_t len)
+{
+	struct dsp_item it;
+	struct rte_ring *r;
+
+	if (dsp_sh.n == 0)
+		return false;
+	it.stream = idx;
+	it.gen = s->dsp_gen;
+	it.pt = s->inband_pt;
+	it.len = len;
+	it.m = m;
+	it.off = off;
+	r = dsp_sh.ring[dsp_sh.lcore[idx % dsp_sh.n]];
+	/* only the header part of the item travels: the payload is in m */
+	if (rte_ring_mp_enqueue_elem(r, &it, sizeof(it)) != 0)
+		return false;
+	(void)lc;
+	return true;
+}
+
+/* A held packet leaves: silenced if a tone was heard around it, then to a
+ * worker's transmit ring. */
+static void
+release(unsigned lc, struct dsp_held *h, uint8_t pt)
+{
+	struct rte_mbuf *m = h->m;
+
+	if (h->tone) {
+		uint8_t *l3 = rte_pktmbuf_mtod(m, uint8_t *) + sizeof(struct rte_ether_hdr);
+		struct rte_udp_hdr *udp;
+
+		memset(rte_pktmbuf_mtod_offset(m, uint8_t *, h->off), pt == 8 ? 0xd5 : 0xff, h->len);
+		if (((struct rte_ipv4_hdr *)l3)->version_ihl >> 4 == 4) {
+			struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)l3;
+
+			udp = (struct rte_udp_hdr *)(l3 + (ip->version_ihl & 0x0f) * 4);
+			udp->dgram_cksum = 0;
+			udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
+		} else {
+			udp = (struct rte_udp_hdr *)(l3 + sizeof(struct rte_ipv6_hdr));
+			udp->dgram_cksum = 0;
+			udp->dgram_cksum = rte_ipv6_udptcp_cksum((struct rte_ipv6_hdr *)l3, udp);
+		}
+		DP_COUNT(lc, m->port, dtmf_masked, 1);
+	}
+	if (rte_ring_mp_enqueue(dp.workers[m->port % dp.n_workers].from_dsp, m) != 0) {
+		DP_COUNT(lc, m->port, drop_tx_full, 1);
+		rte_pktmbuf_free(m);
+	}
+	h->m = NULL;
 }
 
 /* SpanDSP's tone report: code != 0 when a tone starts, 0 when it ends. */
@@ -116,6 +175,9 @@ dsp_poll(unsigned lc)
 			continue;
 		d = &dsp_sh.det[it[i].stream];
 		if (d->gen != it[i].gen) {
+			for (unsigned h = 0; h < d->n_held; h++)
+				rte_pktmbuf_free(d->held[h].m);
+			d->n_held = 0;
 			dtmf_rx_init(&d->rx, NULL, NULL);
 			dtmf_rx_set_realtime_callback(&d->rx, on_tone, d);
 			d->gen = it[i].gen;
@@ -125,22 +187,79 @@ dsp_poll(unsigned lc)
 			d->hp = (struct bq_state){ 0, 0 };
 			d->lc = lc;
 		}
+		const uint8_t *pl = it[i].payload;
+		uint16_t plen = it[i].len;
+
+		if (it[i].m != NULL) {
+			/* masking: the payload is in the packet */
+			const uint8_t *rtp = rte_pktmbuf_mtod_offset(it[i].m, const uint8_t *, it[i].off);
+			uint32_t hl = 12u + 4u * (rtp[0] & 0x0f);
+
+			if ((rtp[0] & 0x10) && it[i].len >= hl + 4)
+				hl += 4 + 4u * (uint32_t)(rtp[hl + 2] << 8 | rtp[hl + 3]);
+			if (it[i].len <= hl) {
+				release(lc, &(struct dsp_held){ .m = it[i].m }, it[i].pt);
+				continue;
+			}
+			pl = rtp + hl;
+			plen = (uint16_t)RTE_MIN(it[i].len - hl, (uint32_t)DSP_MAX_PAYLOAD);
+		}
 		{
 			const float *dec = it[i].pt == 8 ? dsp_sh.alaw : dsp_sh.ulaw;
 
-			for (unsigned k = 0; k < it[i].len; k++) {
-				float x = biquad(&dsp_sh.hp, &d->hp, dec[it[i].payload[k]]);
+			for (unsigned k = 0; k < plen; k++) {
+				float x = biquad(&dsp_sh.hp, &d->hp, dec[pl[k]]);
 
 				pcm[k] = (int16_t)(x > 32767.f ? 32767 : x < -32768.f ? -32768 : x);
 			}
 		}
-		d->samples += it[i].len;
-		dtmf_rx(&d->rx, pcm, it[i].len);
+		d->samples += plen;
+		dtmf_rx(&d->rx, pcm, plen);
+		if (it[i].m != NULL) {
+			bool tone = d->code != 0 || dtmf_rx_status(&d->rx) != 0;
+
+			d->held[d->n_held++] = (struct dsp_held){
+				.m = it[i].m, .off = (uint16_t)(pl - rte_pktmbuf_mtod(it[i].m, uint8_t *)),
+				.len = plen, .tone = tone,
+			};
+			if (tone)
+				for (unsigned h = 0; h < d->n_held; h++)
+					d->held[h].tone = true;
+			d->held_tsc = rte_rdtsc();
+			if (!d->listed && dsp_sh.hold[lc]->n < DSP_HOLD_LIST) {
+				dsp_sh.hold[lc]->idx[dsp_sh.hold[lc]->n++] = it[i].stream;
+				d->listed = true;
+			}
+			if (d->n_held > DSP_MASK_HOLD) {
+				release(lc, &d->held[0], it[i].pt);
+				memmove(&d->held[0], &d->held[1], sizeof(d->held[0]) * DSP_MASK_HOLD);
+				d->n_held = DSP_MASK_HOLD;
+			}
+		}
 		if (d->p_code && d->samples - d->p_end_at >= DSP_MERGE_MS * 8)
 			report(d);
 	}
 	if (n)
 		DP_COUNT(lc, DP_STATS_NOPORT, dsp_payloads, n);
+	/* streams that went quiet let their held packets go */
+	if (dsp_sh.hold[lc] != NULL && dsp_sh.hold[lc]->n) {
+		struct dsp_hold_list *hl = dsp_sh.hold[lc];
+		uint64_t now = rte_rdtsc(), max = rte_get_tsc_hz() / 1000 * DSP_HOLD_MAX_MS;
+
+		for (unsigned k = 0; k < hl->n;) {
+			struct dsp_det *d = &dsp_sh.det[hl->idx[k]];
+
+			if (d->n_held && now - d->held_tsc < max) {
+				k++;
+				continue;
+			}
+			for (unsigned h = 0; h < d->n_held; h++)
+				release(lc, &d->held[h], flow_streams[d->stream].inband_pt);
+			d->n_held = 0;
+			d->listed = false;
+			hl->idx[k] = hl->idx[--hl->n];
+		}
+	}
 	return n;
 }
 

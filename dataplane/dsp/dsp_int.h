@@ -7,18 +7,30 @@
 #include <spandsp.h>
 
 #include <rte_lcore.h>
+#include <rte_mbuf.h>
 #include <rte_ring.h>
 
 #include "dsp.h"
 
-/* One payload, worker -> dsp lcore. */
+/* One payload, worker -> dsp lcore: a copy, or (masking) the packet. */
 struct dsp_item {
 	uint32_t stream;
 	uint32_t gen;
 	uint8_t pt;              /* 0 PCMU, 8 PCMA */
 	uint8_t pad;
-	uint16_t len;
+	uint16_t len;            /* payload bytes, or RTP bytes with @m */
+	struct rte_mbuf *m;      /* masking: the packet itself, RTP at @off */
+	uint16_t off;
 	uint8_t payload[DSP_MAX_PAYLOAD];
+};
+
+/* Masking holds this many packets (40 ms): SpanDSP knows of a tone about
+ * two blocks (26 ms) after it starts, so its first packet is still here. */
+#define DSP_MASK_HOLD 2
+struct dsp_held {
+	struct rte_mbuf *m;
+	uint16_t off, len;       /* the G.711 payload in m */
+	bool tone;
 };
 
 /*
@@ -47,6 +59,19 @@ struct dsp_det {
 	int p_code, p_level;
 	uint64_t p_on_at, p_end_at;
 	unsigned lc;
+	struct dsp_held held[DSP_MASK_HOLD + 1];
+	uint8_t n_held;
+	bool listed;             /* in its dsp lcore's list of streams holding packets */
+	uint64_t held_tsc;       /* when the newest held packet came */
+};
+
+/* Streams of one dsp lcore that hold packets: when one goes quiet (a talk
+ * spurt ends), what it holds leaves after DSP_HOLD_MAX_MS. */
+#define DSP_HOLD_LIST 1024
+#define DSP_HOLD_MAX_MS 30
+struct dsp_hold_list {
+	uint32_t idx[DSP_HOLD_LIST];
+	unsigned n;
 };
 
 struct dsp_shared {
@@ -56,6 +81,7 @@ struct dsp_shared {
 	struct dsp_det *det;                    /* by stream index */
 	uint32_t max;
 	struct biquad hp;                       /* the high-pass */
+	struct dsp_hold_list *hold[RTE_MAX_LCORE]; /* by dsp lcore id */
 	float ulaw[256], alaw[256];             /* G.711 decoding */
 };
 

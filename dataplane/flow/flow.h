@@ -94,6 +94,8 @@ struct dp_port;
 uint32_t flow_build_headers(struct rte_mbuf *m, const struct flow_stream *o,
 			    const struct dp_port *op, uint8_t *udp, uint16_t udp_len);
 
+#define FLOW_HELD (-2)   /* flow_forward handed the packet to the dsp role */
+
 /*
  * Worker lcore: relays @m (a UDP datagram to one of our media ports, as
  * classified). Returns the output port index and rewrites @m in place,

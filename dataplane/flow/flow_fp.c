@@ -151,7 +151,7 @@ flow_forward(unsigned lc, uint16_t pidx, struct rte_mbuf *m, enum dp_counter *wh
 	const struct dp_port *op;
 	uint32_t idx, iphl;
 	uint16_t udp_len;
-	bool src_ok, v6 = false;
+	bool src_ok, v6 = false, mask = false;
 	const void *src_ip;
 	uint32_t old_sum;
 
@@ -215,9 +215,12 @@ flow_forward(unsigned lc, uint16_t pidx, struct rte_mbuf *m, enum dp_counter *wh
 			uint32_t arr = (uint32_t)(((unsigned __int128)s->last_tsc * s->tick_mul) >> 40);
 
 			rtpstat_update(&s->rs, seq, ts, arr);
-			if (s->inband && (rtp[1] & 0x7f) == s->inband_pt)
-				dsp_feed(lc, s, idx - 1, rtp, (uint16_t)(udp_len - sizeof(*udp)));
-			else if (sdp_te_pt(s->te_pts, rtp[1] & 0x7f) &&
+			if (s->inband && (rtp[1] & 0x7f) == s->inband_pt) {
+				if (s->dtmf_block)
+					mask = true;   /* fed with the packet itself below */
+				else
+					dsp_feed(lc, s, idx - 1, rtp, (uint16_t)(udp_len - sizeof(*udp)));
+			} else if (sdp_te_pt(s->te_pts, rtp[1] & 0x7f) &&
 			    dtmf_rfc4733(lc, s, idx - 1, rtp, (uint16_t)(udp_len - sizeof(*udp))) &&
 			    s->dtmf_block) {
 				*why = DP_C_drop_dtmf_blocked;
@@ -267,6 +270,17 @@ flow_forward(unsigned lc, uint16_t pidx, struct rte_mbuf *m, enum dp_counter *wh
 			new_sum += rte_raw_cksum(udp, 4);
 			udp->dgram_cksum = cksum_adjust(old_ck, old_sum, new_sum);
 		}
+	}
+	if (unlikely(mask)) {
+		/* DTMF blocked on an in-band stream: the dsp role holds the
+		 * packet until it knows whether a tone is in it (PCI masking) */
+		m->port = o->port_idx;
+		if (dsp_hold(lc, s, idx - 1, m, (uint16_t)((uint8_t *)(udp + 1) -
+							  rte_pktmbuf_mtod(m, uint8_t *)),
+			     (uint16_t)(udp_len - sizeof(*udp))))
+			return FLOW_HELD;
+		*why = DP_C_dsp_ring_full;
+		return -1;
 	}
 	return o->port_idx;
 }

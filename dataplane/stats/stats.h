@@ -45,6 +45,7 @@
 	X(dtmf_events, "DTMF digits detected (RFC 4733 and in-band)") \
 	X(dtmf_ring_full, "DTMF detections lost: the ring to the main lcore was full") \
 	X(dsp_payloads, "audio payloads the dsp role ran detectors on") \
+	X(dtmf_masked, "packets whose in-band DTMF was replaced by silence (DTMF blocked)") \
 	X(dsp_ring_full, "audio payloads not analysed: the dsp ring was full (forwarding unaffected)") \
 	X(polls, "rx polls") \
 	X(idle_sleeps, "back-off sleeps of an idle lcore") \

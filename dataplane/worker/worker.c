@@ -28,7 +28,10 @@ dp_workers_init(void)
 		snprintf(name, sizeof(name), "w%u_to_tx", i);
 		w->to_tx = rte_ring_create(name, DP_RING_SIZE, (int)rte_socket_id(),
 					   RING_F_SP_ENQ | RING_F_SC_DEQ);
-		if (w->to_host == NULL || w->to_tx == NULL)
+		snprintf(name, sizeof(name), "w%u_from_dsp", i);
+		w->from_dsp = rte_ring_create(name, DP_RING_SIZE, (int)rte_socket_id(),
+					      RING_F_SC_DEQ);
+		if (w->to_host == NULL || w->to_tx == NULL || w->from_dsp == NULL)
 			return -rte_errno;
 	}
 	return 0;

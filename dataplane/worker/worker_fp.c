@@ -85,7 +85,11 @@ rx_port(struct wstate *ws, struct dp_worker *w, unsigned lc, uint16_t pidx)
 		case DP_V_MEDIA: {
 			int out = flow_forward(lc, pidx, m, &why);
 
-			if (out >= 0) {
+			if (out == FLOW_HELD) {
+				/* the dsp role holds it (in-band DTMF masking) and
+				 * hands it back to a worker to send */
+				dp_stats[lc][pidx].c[DP_C_relayed]++;
+			} else if (out >= 0) {
 				dp_stats[lc][pidx].c[DP_C_relayed]++;
 				tx_enqueue(ws, w, lc, (uint16_t)out, m);
 			} else {
@@ -114,10 +118,10 @@ rx_port(struct wstate *ws, struct dp_worker *w, unsigned lc, uint16_t pidx)
 }
 
 static unsigned
-tx_from_main(struct wstate *ws, struct dp_worker *w, unsigned lc)
+tx_from_ring(struct wstate *ws, struct dp_worker *w, unsigned lc, struct rte_ring *r)
 {
 	struct rte_mbuf *pkts[DP_BURST];
-	unsigned n = rte_ring_sc_dequeue_burst(w->to_tx, (void **)pkts, DP_BURST, NULL);
+	unsigned n = rte_ring_sc_dequeue_burst(r, (void **)pkts, DP_BURST, NULL);
 
 	for (unsigned i = 0; i < n; i++) {
 		uint16_t pidx = pkts[i]->port;
@@ -163,7 +167,8 @@ dp_worker_main(void *arg)
 		for (uint16_t i = 0; i < dp.n_ports; i++)
 			if (w->index < dp.ports[i].n_rxq)
 				got += rx_port(&ws, w, lc, i);
-		got += tx_from_main(&ws, w, lc);
+		got += tx_from_ring(&ws, w, lc, w->to_tx);
+		got += tx_from_ring(&ws, w, lc, w->from_dsp);
 		if (w->roles & CFG_ROLE_DSP)
 			got += dsp_poll(lc);
 		dp_stats[lc][DP_STATS_NOPORT].c[DP_C_polls]++;

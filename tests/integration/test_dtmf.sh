@@ -172,6 +172,24 @@ ibcall ibn 6034 7034 0 "$DETECT"
 in_carrier "$D" sendraw "$TB_CARRIER_IP4" 6034 "$TB_APP_IP4" "$PA" "$WORK/seq-10db.ulaw" 0 >/dev/null
 check "in-band at 10 dB SNR (white noise): all 16 once, in order ($(digits ibn))" \
     wait_for 3 test "$(digits ibn)" = "$SEQ"
+# masking: DTMF blocked on an in-band stream: the tones are replaced by
+# silence in what the agent gets (SpanDSP finds nothing in it) and the
+# digits are still reported
+ibcall ibk 6042 7042 0 "$DETECT"
+r=$(ng bk "d7:command10:block DTMF7:call-id3:ibk8:from-tag5:A-ibke")
+in_agents "$D" capture "$TB_AGENTS_IP4" 7042 30 "$WORK/ibk.cap" >/dev/null & RX=$!
+sleep 0.3
+sent=$(in_carrier "$D" sendraw "$TB_CARRIER_IP4" 6042 "$TB_APP_IP4" "$PA" "$WORK/seq.ulaw" 0)
+wait $RX
+python3 -c 'import sys; sys.stdout.buffer.write(b"".join(bytes.fromhex(l.split()[6]) for l in open(sys.argv[1]) if l.strip()))' \
+    "$WORK/ibk.cap" > "$WORK/ibk.ulaw"
+DET=${DTMFDETECT:-$SRC/build/tests/dtmfdetect}
+check "block DTMF on an in-band stream: every packet still reaches the agent ($(grep -c . "$WORK/ibk.cap") of $sent)" \
+    test "$(grep -c . "$WORK/ibk.cap")" -eq "$sent"
+check "  SpanDSP hears no digit in what the agent got ('$("$DET" < "$WORK/ibk.ulaw")'; unmasked: '$("$DET" < "$WORK/seq.ulaw")')" \
+    that 'test -z "$("$DET" < "$WORK/ibk.ulaw")" && test "$("$DET" < "$WORK/seq.ulaw")" = "$SEQ"'
+check "  the digits are still reported ($(digits ibk))" wait_for 3 test "$(digits ibk)" = "$SEQ"
+check "  packets masked are counted ($(stat dtmf_masked))" test "$(stat dtmf_masked)" -ge 16
 ibcall ibx 6036 7036 0
 in_carrier "$D" sendraw "$TB_CARRIER_IP4" 6036 "$TB_APP_IP4" "$PA" "$WORK/seq.ulaw" 0 >/dev/null
 sleep 0.5
@@ -193,7 +211,7 @@ sleep 1
 read -r n_sent n_ok n_miss n_extra acc < <("$CORPUS" score "$(cat "$WORK/mix.txt")" "$(digits ibm)" 2>/dev/null)
 check "300 digits under speech and noise at ${snr} dB SNR: $n_ok right, $n_miss missed, $n_extra extra: ${acc}% (at least 99%)" \
     python3 -c 'import sys; sys.exit(float(sys.argv[1]) < 99)' "${acc:-0}"
-for c in ib0 ib8 ibn ibx ibt ibm; do ng "z$c" "d7:command6:delete7:call-id$(benstr $c)e" >/dev/null; done
+for c in ib0 ib8 ibn ibk ibx ibt ibm; do ng "z$c" "d7:command6:delete7:call-id$(benstr $c)e" >/dev/null; done
 
 # --- 6. prompt playback ("play media") to the agent, PCMA and PCMU
 /usr/bin/python3 -W ignore - "$WORK" <<'PY'
