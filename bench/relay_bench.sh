@@ -19,6 +19,10 @@
 # generator, the kernel's veth work and the relay at once, so absolute
 # rates are the generator's limit here, not the relay's.
 #
+# DETECT=1 runs each callplane load again with in-band DTMF detection on
+# every stream (NG "detect DTMF") and reports its rate and added latency
+# against the plain run.
+#
 # usage: bench/relay_bench.sh [SECONDS] [CALLS...]   (default 10; 250 500 1000)
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -55,6 +59,17 @@ for k in "${LOADS[@]}"; do
     port=$((port + 2 * k))
     echo "callplane $k $out base_p50=$(kv p50_us "$base") base_p99=$(kv p99_us "$base") relayed=$((r1 - r0)) busy_s=$(python3 -c "print(($b1 - $b0) / $HZ)")" >> "$RESULTS"
     tail -1 "$RESULTS"
+    if [ "${DETECT:-0}" = 1 ]; then
+        # the same load with in-band DTMF detection on every stream
+        r0=$(tel /callplane/stats relayed); b0=$(tel /callplane/lcores "$WL.busy_cycles")
+        d0=$(tel /callplane/stats dsp_payloads)
+        out=$($L --ng "$TB_APP_IP4:2223" --a "$A" --b "$B" --calls "$k" --secs "$SECS" --base-port $port --label detect --detect)
+        r1=$(tel /callplane/stats relayed); b1=$(tel /callplane/lcores "$WL.busy_cycles")
+        d1=$(tel /callplane/stats dsp_payloads)
+        port=$((port + 2 * k))
+        echo "callplane+detect $k $out base_p50=$(kv p50_us "$base") base_p99=$(kv p99_us "$base") relayed=$((r1 - r0)) busy_s=$(python3 -c "print(($b1 - $b0) / $HZ)") analysed=$((d1 - d0))" >> "$RESULTS"
+        tail -1 "$RESULTS"
+    fi
 done
 tb_dp_stop >/dev/null
 
@@ -105,6 +120,11 @@ for (who, k), r in sorted(rows.items()):
 print()
 for k in sorted({k for _, k in rows}):
     a, b = rows.get(("callplane", k)), rows.get(("rtpengine", k))
+    d = rows.get(("callplane+detect", k))
     if a and b:
         print(f"calls {k}: callplane/rtpengine packets per core-second = {a['per_core'] / b['per_core']:.1f}x")
+    if a and d:
+        print(f"calls {k}: in-band DTMF detection on every stream: {100 * d['pps'] / a['pps']:.1f}% "
+              f"of the plain rate, latency added p50 {d['add50'] - a['add50']:+.0f} us, "
+              f"p99 {d['add99'] - a['add99']:+.0f} us")
 PY
