@@ -38,19 +38,6 @@ dsp_lcores(unsigned *ids, unsigned max)
 	return n;
 }
 
-/* RBJ cookbook biquad at 8 kHz, Q 0.707. */
-static void
-biquad_set(struct biquad *q, bool high, double f0)
-{
-	double w = 2 * M_PI * f0 / 8000, al = sin(w) / (2 * 0.707), c = cos(w), a0 = 1 + al;
-
-	q->b0 = (float)((high ? (1 + c) : (1 - c)) / 2 / a0);
-	q->b1 = (float)((high ? -(1 + c) : (1 - c)) / a0);
-	q->b2 = q->b0;
-	q->a1 = (float)(-2 * c / a0);
-	q->a2 = (float)((1 - al) / a0);
-}
-
 int
 dsp_init(uint32_t max_streams)
 {
@@ -62,7 +49,12 @@ dsp_init(uint32_t max_streams)
 	if (dsp_sh.det == NULL)
 		return -ENOMEM;
 	dsp_sh.max = max_streams;
-	biquad_set(&dsp_sh.hp, true, 600);
+	{
+		/* y[n] = a (y[n-1] + x[n] - x[n-1]), corner 800 Hz at 8 kHz */
+		double rc = 1.0 / (2 * M_PI * 800), dt = 1.0 / 8000;
+
+		dsp_sh.hp_a = (float)(rc / (rc + dt));
+	}
 	for (unsigned i = 0; i < 256; i++) {
 		dsp_sh.ulaw[i] = ulaw_to_linear((uint8_t)i);
 		dsp_sh.alaw[i] = alaw_to_linear((uint8_t)i);

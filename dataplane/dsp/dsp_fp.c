@@ -147,16 +147,6 @@ on_tone(void *user, int code, int level, int delay)
 	}
 }
 
-static inline float
-biquad(const struct biquad *q, struct bq_state *st, float x)
-{
-	float y = q->b0 * x + st->z1;
-
-	st->z1 = q->b1 * x - q->a1 * y + st->z2;
-	st->z2 = q->b2 * x - q->a2 * y;
-	return y;
-}
-
 unsigned
 dsp_poll(unsigned lc)
 {
@@ -184,7 +174,7 @@ dsp_poll(unsigned lc)
 			d->stream = it[i].stream;
 			d->samples = 0;
 			d->code = d->p_code = 0;
-			d->hp = (struct bq_state){ 0, 0 };
+			d->hp_y = d->hp_x = 0;
 			d->lc = lc;
 		}
 		const uint8_t *pl = it[i].payload;
@@ -206,12 +196,17 @@ dsp_poll(unsigned lc)
 		}
 		{
 			const float *dec = it[i].pt == 8 ? dsp_sh.alaw : dsp_sh.ulaw;
+			float y = d->hp_y, xp = d->hp_x, a = dsp_sh.hp_a;
 
 			for (unsigned k = 0; k < plen; k++) {
-				float x = biquad(&dsp_sh.hp, &d->hp, dec[pl[k]]);
+				float x = dec[pl[k]];
 
-				pcm[k] = (int16_t)(x > 32767.f ? 32767 : x < -32768.f ? -32768 : x);
+				y = a * (y + x - xp);
+				xp = x;
+				pcm[k] = (int16_t)(y > 32767.f ? 32767 : y < -32768.f ? -32768 : y);
 			}
+			d->hp_y = y;
+			d->hp_x = xp;
 		}
 		d->samples += plen;
 		dtmf_rx(&d->rx, pcm, plen);
