@@ -21,7 +21,7 @@ TB_PIDS+=($!)
 check "callplane-cp starts" wait_for 10 grep -q ': ready' "$WORK/cp.log"
 
 T=(tmux -L "cpshell$$" -f /dev/null)
-trap '"${T[@]}" kill-server 2>/dev/null; tb_down; rm -rf "$WORK"' EXIT
+trap 'tmux -L "cpshell$$" kill-server 2>/dev/null; tmux -L "cpshell$$-2" kill-server 2>/dev/null; tb_down; rm -rf "$WORK"' EXIT
 shell() { # starts a shell session in a 160x50 pane
     "${T[@]}" new-session -d -s s -x 160 -y 50 \
         "env TERM=screen CALLPLANECTL_HISTORY=$WORK/history $CTL -s $SOCK; sleep 30"
@@ -75,6 +75,8 @@ keys C-d
 check "Ctrl-D leaves the shell" wait_for 3 test -s "$WORK/history"
 check "  the history file keeps the session's commands" grep -q "queues.040show.040sales" "$WORK/history"
 "${T[@]}" kill-server 2>/dev/null
+# a fresh tmux server for the second session (the first may still be on its way out)
+T=(tmux -L "cpshell$$-2" -f /dev/null)
 check "a new session starts" shell
 keys Up
 check "  and Up recalls the last command of the earlier session" \
