@@ -507,10 +507,9 @@ on_hconn(struct cp_io *io, uint32_t events)
 		return;
 	cp_timer_stop(&c->t);
 	if (rc < 0) {
-		static const char *const why[] = { [0] = "Bad Request" };
 		const char *reason = st == 414 ? "URI Too Long" : st == 431 ?
 			"Request Header Fields Too Large" : st == 505 ?
-			"HTTP Version Not Supported" : why[0];
+			"HTTP Version Not Supported" : "Bad Request";
 
 		respond_text(c, st, reason, "bad request\n", NULL);
 		return;
