@@ -94,6 +94,30 @@ static const struct cfg_field events_fields[] = {
 	END,
 };
 
+static const char *const rec_format_names[] = { "wav", "opus", NULL };
+static const char *const rec_fsync_names[] = { "none", "close", "flush", NULL };
+
+static const struct cfg_field rec_fields[] = {
+	F(cfg_recording, dir, CFG_T_STR, 0, .max = 200,
+	  .help = "directory of recordings and sidecars (default /var/lib/callplane/recordings)"),
+	F(cfg_recording, format, CFG_T_ENUM, 0, .names = rec_format_names, .def = CFG_REC_WAV,
+	  .help = "wav (16-bit PCM) or opus (Ogg/Opus); NG 'format' overrides per call"),
+	F(cfg_recording, fsync, CFG_T_ENUM, 0, .names = rec_fsync_names, .def = CFG_FSYNC_CLOSE,
+	  .help = "none, close (when a file is finished) or flush (every flush)"),
+	F(cfg_recording, flush_ms, CFG_T_UINT, 0, .min = 100, .max = 1500, .def = 1000,
+	  .help = "audio reaches the file this often: what a crash can lose"),
+	F(cfg_recording, jitter_ms, CFG_T_UINT, 0, .min = 20, .max = 400, .def = 200,
+	  .help = "late packets are waited for this long before audio is written"),
+	F(cfg_recording, min_free_mb, CFG_T_UINT, 0, .max = 1 << 20, .def = 64,
+	  .help = "free space floor: below it recordings stop cleanly and new ones are refused"),
+	F(cfg_recording, max_recordings, CFG_T_UINT, 0, .min = 1, .max = 65536, .def = 1024),
+	F(cfg_recording, ring, CFG_T_UINT, 0, .min = 256, .max = 1 << 20, .def = 16384,
+	  .help = "packets queued to each recorder lcore (each holds an mbuf)"),
+	F(cfg_recording, opus_bitrate, CFG_T_UINT, 0, .min = 6000, .max = 256000, .def = 32000),
+	F(cfg_recording, opus_complexity, CFG_T_UINT, 0, .max = 10, .def = 5),
+	END,
+};
+
 static const struct cfg_field idle_fields[] = {
 	F(cfg_idle, backoff, CFG_T_BOOL, 0, .def = 1),
 	F(cfg_idle, after_polls, CFG_T_UINT, 0, .min = 1, .max = 10000000, .def = 256),
@@ -165,6 +189,8 @@ static const struct cfg_field dp_fields[] = {
 	  .sub = ng_fields, .check = ng_check },
 	{ .key = "events", .type = CFG_T_MAP, .off = offsetof(struct cfg_dataplane, events),
 	  .sub = events_fields, .check = events_check },
+	{ .key = "recording", .type = CFG_T_MAP, .off = offsetof(struct cfg_dataplane, rec),
+	  .sub = rec_fields },
 	END,
 };
 

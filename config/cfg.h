@@ -122,6 +122,22 @@ struct cfg_ng {
 	uint32_t session_limit; /* calls; an offer over it is refused */
 };
 
+enum cfg_rec_format { CFG_REC_WAV, CFG_REC_OPUS };
+enum cfg_rec_fsync { CFG_FSYNC_NONE, CFG_FSYNC_CLOSE, CFG_FSYNC_FLUSH };
+
+struct cfg_recording {
+	char *dir;             /* where recordings and their sidecars go */
+	uint32_t format;       /* enum cfg_rec_format */
+	uint32_t fsync;        /* enum cfg_rec_fsync */
+	uint32_t flush_ms;     /* buffered audio reaches the file at least this often */
+	uint32_t jitter_ms;    /* how long late packets are waited for */
+	uint32_t min_free_mb;  /* below this, recordings stop and new ones are refused */
+	uint32_t max_recordings; /* concurrent recordings (preallocated) */
+	uint32_t ring;         /* packets queued per recorder lcore */
+	uint32_t opus_bitrate; /* bits/s of the stereo Ogg/Opus stream */
+	uint32_t opus_complexity;
+};
+
 struct cfg_dataplane {
 	struct cfg_eal eal;
 	struct cfg_port *ports;
@@ -138,6 +154,7 @@ struct cfg_dataplane {
 	struct cfg_ng ng;
 	bool has_ng;
 	struct cfg_events events;
+	struct cfg_recording rec;
 };
 
 struct cfg {

@@ -30,6 +30,7 @@
 #include "dp.h"
 #include "drivers/port/port.h"
 #include "dsp/dsp.h"
+#include "rec/rec.h"
 #include "dtmf/dtmf.h"
 #include "events/events.h"
 #include "flow/flow.h"
@@ -377,6 +378,9 @@ main(int argc, char **argv)
 		rc = dsp_init(c->media.max_streams);
 	if (rc < 0)
 		rte_exit(EXIT_FAILURE, "worker rings: %s\n", rte_strerror(-rc));
+	rc = rec_init(c->media.max_streams);
+	if (rc < 0)
+		rte_exit(EXIT_FAILURE, "recorder: %s\n", rte_strerror(-rc));
 	rc = host_init();
 	if (rc < 0)
 		rte_exit(EXIT_FAILURE, "host stack: %s\n", rte_strerror(-rc));
@@ -398,11 +402,14 @@ main(int argc, char **argv)
 			rte_exit(EXIT_FAILURE, "launch worker on lcore %u: %s\n",
 				 dp.workers[i].lcore, rte_strerror(-rc));
 	}
-	/* dsp lcores that are not workers run the detectors on their own */
+	/* dsp and recorder lcores that are not workers run their own loop
+	 * (a recorder's also runs the detectors if it has the dsp role) */
 	for (unsigned l = 0; l < RTE_MAX_LCORE; l++)
 		if (l != dp.main_lcore && rte_lcore_is_enabled(l) &&
-		    (dp.lcore_roles[l] & CFG_ROLE_DSP) && !(dp.lcore_roles[l] & CFG_ROLE_WORKER)) {
-			rc = rte_eal_remote_launch(dsp_main, NULL, l);
+		    (dp.lcore_roles[l] & (CFG_ROLE_DSP | CFG_ROLE_RECORDER)) &&
+		    !(dp.lcore_roles[l] & CFG_ROLE_WORKER)) {
+			rc = rte_eal_remote_launch((dp.lcore_roles[l] & CFG_ROLE_RECORDER) ? rec_main :
+						   dsp_main, NULL, l);
 			if (rc < 0)
 				rte_exit(EXIT_FAILURE, "launch dsp on lcore %u: %s\n", l,
 					 rte_strerror(-rc));
@@ -413,7 +420,7 @@ main(int argc, char **argv)
 
 	while (!dp.quit) {
 		if (host_poll() + ngsrv_poll() + ngsrv_dtmf_poll() + ngsrv_play_poll() +
-		    dsp_poll(dp.main_lcore) == 0 &&
+		    dsp_poll(dp.main_lcore) + rec_poll(dp.main_lcore) + rec_events_poll() == 0 &&
 		    c->idle.backoff)
 			rte_delay_us_sleep(c->idle.sleep_us);
 	}
@@ -421,6 +428,8 @@ main(int argc, char **argv)
 	printf("callplane-dp: stopping\n");
 	svc_notify("STOPPING=1");
 	rte_eal_mp_wait_lcore();
+	/* recordings in progress are finished, their events sent */
+	rec_shutdown();
 	for (unsigned i = 0; i < dp.n_ports; i++) {
 		rte_eth_dev_stop(dp.ports[i].port_id);
 		if (dp.ports[i].has_tap)
@@ -436,6 +445,7 @@ main(int argc, char **argv)
 	}
 	ngsrv_fini();
 	events_fini();
+	rec_fini();
 	dsp_fini();
 	dtmf_fini();
 	flow_fini();

@@ -15,6 +15,8 @@
 #include "dp.h"
 #include "events.h"
 
+#define REC_EVENT_MAX 12288
+
 static int fd = -1;
 static struct sockaddr_un dest;
 static int dtmf_fd = -1;
@@ -110,7 +112,9 @@ void
 events_emit(const char *type, const char *call_id, const char *from_tag,
 	    const char *to_tag, const char *extra)
 {
-	char buf[2048], cid[600], ft[300], tt[300];
+	/* a recording's event carries its sidecar (metadata up to 2 KiB) */
+	static char buf[REC_EVENT_MAX];
+	char cid[600], ft[300], tt[300];
 	struct timespec ts;
 	int n;
 

@@ -48,6 +48,12 @@ struct flow_stream {
 	uint32_t dsp_gen;        /* detector generation (dsp_new_gen) */
 	uint8_t codec_pt;        /* the negotiated codec (the SDP's first format) */
 	volatile uint8_t playing; /* a prompt plays from this stream: relayed audio held back */
+	/* Recording (rec.h): the main lcore sets rec_gen, rec_ch and rec_lc,
+	 * then rec (slot + 1) with release; 0 stops the tap. */
+	volatile uint32_t rec;
+	uint32_t rec_gen;
+	uint8_t rec_ch;          /* 0 left, 1 right */
+	uint16_t rec_lc;         /* the recorder lcore of that recording */
 	uint64_t tick_mul;       /* RTP clock ticks per TSC cycle, << 40 (jitter) */
 	/* Latching (NAT): before the first packet is accepted, a source
 	 * that is not the SDP one is adopted only after FLOW_LATCH_RUN

@@ -16,6 +16,7 @@
 #include "flow.h"
 #include "common/sdp.h"
 #include "dsp/dsp.h"
+#include "rec/rec.h"
 
 extern uint32_t *flow_map;
 
@@ -215,6 +216,10 @@ flow_forward(unsigned lc, uint16_t pidx, struct rte_mbuf *m, enum dp_counter *wh
 			uint32_t arr = (uint32_t)(((unsigned __int128)s->last_tsc * s->tick_mul) >> 40);
 
 			rtpstat_update(&s->rs, seq, ts, arr);
+			/* recorded: the packet itself (one more reference) to the
+			 * recorder; audio only (telephone-events are not sound) */
+			if (s->rec && ((rtp[1] & 0x7f) == 0 || (rtp[1] & 0x7f) == 8))
+				rec_tap(lc, s, m, rtp, (uint16_t)(udp_len - sizeof(*udp)));
 			if (s->inband && (rtp[1] & 0x7f) == s->inband_pt) {
 				if (s->dtmf_block)
 					mask = true;   /* fed with the packet itself below */

@@ -5,9 +5,11 @@
  * path are never held up by a client.
  *
  * Commands served here: ping, list, statistics, offer, answer, delete
- * and query, IPv4 and IPv6, bridged with the offer's "address family". The media commands (recording,
- * playback, DTMF) are refused with an error naming the command until the
- * features that back them exist, never silently accepted.
+ * and query, IPv4 and IPv6, bridged with the offer's "address family";
+ * start/stop/pause recording (and "record call" in offer and answer),
+ * play/stop media, play DTMF, block/unblock DTMF. Commands and options
+ * the dataplane does not implement are refused with an error naming
+ * them, never silently accepted.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -29,6 +31,7 @@
 #include "dsp/dsp.h"
 #include "dtmf/dtmf.h"
 #include "play/play.h"
+#include "rec/rec.h"
 #include "events/events.h"
 #include "flow/flow.h"
 #include "host/host.h"
@@ -74,6 +77,10 @@ struct ng_call {
 	uint64_t created_ms;
 	uint64_t delete_at_ms;    /* "delete delay": ended at this time; 0 = live */
 	uint64_t answered_ms;
+	uint32_t rec;             /* recording slot + 1 (0: none) */
+	uint32_t rec_gen;
+	char a_label[64], b_label[64]; /* NG "label" of offerer and answerer */
+	char metadata[REC_META_MAX + 1];
 };
 
 static struct ng_call calls[NG_MAX_CALLS];
@@ -225,6 +232,9 @@ call_free(struct ng_call *c)
 		mport_release(ports, c->m[i].pb);
 	}
 	quality_observe(c);
+	if (c->rec && rec_gen(c->rec - 1) == c->rec_gen)
+		rec_stop(c->rec - 1);   /* before its streams go */
+	c->rec = 0;
 	for (unsigned i = 0; i < c->n_media; i++)
 		for (unsigned k = 0; k < 4; k += 2)
 			play_stop(c->m[i].st[k], false);
@@ -459,7 +469,7 @@ unsupported_options(const struct ben_doc *doc, const struct sdp *sdp)
 {
 	static const char *const keys[] = {
 		"ICE", "DTLS", "SDES", "OSRTP", "codec", "rtcp mux", "T.38", "replace",
-		"media address", "record call", "DTLS fingerprint", "ptime", "xmlrpc callback",
+		"media address", "DTLS fingerprint", "ptime", "xmlrpc callback",
 		"direction",
 	};
 	static const char *const ok_flags[] = {
@@ -1053,6 +1063,187 @@ do_block_dtmf(struct ben_buf *b, const struct ben_doc *doc, bool block, const ch
 	return NULL;
 }
 
+/* True while @c has a recording that has not ended. */
+static bool
+recording(const struct ng_call *c)
+{
+	return c->rec && rec_gen(c->rec - 1) == c->rec_gen && rec_state(c->rec - 1) != 0;
+}
+
+static const char *
+codec_name(uint8_t pt)
+{
+	static char b[16];
+
+	if (pt == 0)
+		return "PCMU";
+	if (pt == 8)
+		return "PCMA";
+	snprintf(b, sizeof(b), "PT %u", pt);
+	return b;
+}
+
+/* "label" of the party that sent this offer or answer, and "metadata". */
+static const char *
+take_labels(struct ng_call *c, const struct ben_doc *doc, bool offerer)
+{
+	const struct ben_node *l = ben_dict_str(doc, &doc->nodes[0], "label");
+	const struct ben_node *md = ben_dict_get(doc, &doc->nodes[0], "metadata");
+	char *dst = offerer ? c->a_label : c->b_label;
+
+	if (l != NULL) {
+		if (l->len >= sizeof(c->a_label) || memchr(l->str, '\0', l->len) != NULL)
+			return "label must be under 64 bytes, without NUL";
+		memcpy(dst, l->str, l->len);
+		dst[l->len] = '\0';
+	}
+	if (md != NULL) {
+		if (md->type != BEN_STR || md->len > REC_META_MAX ||
+		    memchr(md->str, '\0', md->len) != NULL)
+			return "metadata must be a string of at most 2048 bytes, without NUL";
+		memcpy(c->metadata, md->str, md->len);
+		c->metadata[md->len] = '\0';
+	}
+	return NULL;
+}
+
+/*
+ * Starts (or resumes) recording @c. The customer is on the left channel:
+ * the caller by default; "customer": "callee" (a callplane key, for
+ * outbound calls) puts the answerer there. "format": "wav" / "opus"
+ * overrides the configured format. @path receives the file's name.
+ */
+static const char *
+rec_begin(struct ng_call *c, const struct ben_doc *doc, char *path, size_t plen)
+{
+	static char reason[400];
+	const struct ben_node *root = &doc->nodes[0];
+	const struct ben_node *fmt = ben_dict_get(doc, root, "format");
+	const struct ben_node *cust = ben_dict_get(doc, root, "customer");
+	struct rec_params p = { .format = -1 };
+	char addr[2][INET6_ADDRSTRLEN + 8], codec[2][16];
+	uint32_t st[2], slot;
+	bool callee = false;
+	const char *e;
+
+	if (c->n_media == 0)
+		return "The call has no media";
+	if ((e = take_labels(c, doc, true)) != NULL)
+		return e;
+	if (fmt != NULL) {
+		if (fmt->type == BEN_STR && ben_str_eq(fmt, "wav"))
+			p.format = REC_WAV;
+		else if (fmt->type == BEN_STR && ben_str_eq(fmt, "opus"))
+			p.format = REC_OPUS;
+		else
+			return "format must be wav or opus";
+	}
+	if (cust != NULL) {
+		if (cust->type == BEN_STR && ben_str_eq(cust, "callee"))
+			callee = true;
+		else if (!(cust->type == BEN_STR && ben_str_eq(cust, "caller")))
+			return "customer must be caller or callee";
+	}
+	if (recording(c)) {
+		rec_pause(c->rec - 1, false);   /* start after pause resumes */
+		path[0] = '\0';
+		return NULL;
+	}
+	st[0] = c->m[0].st[callee ? 2 : 0];
+	st[1] = c->m[0].st[callee ? 0 : 2];
+	for (unsigned i = 0; i < 2; i++) {
+		const struct flow_stream *f = &flow_streams[st[i]];
+		char ip[INET6_ADDRSTRLEN];
+		bool a = st[i] == c->m[0].st[0];
+
+		if (f->v6)
+			inet_ntop(AF_INET6, f->peer_ip6, ip, sizeof(ip));
+		else
+			inet_ntop(AF_INET, &f->peer_ip, ip, sizeof(ip));
+		snprintf(addr[i], sizeof(addr[i]), f->v6 ? "[%s]:%u" : "%s:%u", ip,
+			 rte_be_to_cpu_16(f->peer_port));
+		snprintf(codec[i], sizeof(codec[i]), "%s", codec_name(f->codec_pt));
+		p.tag[i] = a ? c->from_tag : c->to_tag;
+		p.label[i] = a ? c->a_label : c->b_label;
+		p.addr[i] = addr[i];
+		p.codec[i] = codec[i];
+		p.role[i] = i == 0 ? "customer" : "agent";
+	}
+	p.call_id = c->call_id;
+	p.from_tag = c->from_tag;
+	p.to_tag = c->to_tag;
+	p.metadata = c->metadata;
+	slot = rec_start(st, &p, path, plen, reason, sizeof(reason));
+	if (slot == REC_NONE)
+		return reason;
+	c->rec = slot + 1;
+	c->rec_gen = rec_gen(slot);
+	return NULL;
+}
+
+static const char *
+do_recording(struct ben_buf *b, const struct ben_doc *doc, enum ng_cmd cmd, const char *ck,
+	      size_t ckl)
+{
+	const struct ben_node *cid = ben_dict_str(doc, &doc->nodes[0], "call-id");
+	struct ng_call *c;
+	char path[PATH_MAX] = "";
+	const char *e;
+
+	if (cid == NULL)
+		return "No call-id in message";
+	if ((c = find_call(cid)) == NULL)
+		return "Unknown call-id";
+	if (cmd == NG_CMD_START_RECORDING) {
+		if ((e = rec_begin(c, doc, path, sizeof(path))) != NULL)
+			return e;
+	} else if (!recording(c)) {
+		return "The call is not being recorded";
+	} else if (cmd == NG_CMD_PAUSE_RECORDING) {
+		rec_pause(c->rec - 1, true);
+	} else {
+		rec_stop(c->rec - 1);
+		c->rec = 0;
+	}
+	reply_ok_start(b, ck, ckl);
+	if (path[0]) {
+		ben_put_cstr(b, "recording");
+		ben_put_cstr(b, path);
+	}
+	ben_put_end(b);
+	return NULL;
+}
+
+/* "record call" in an offer or answer: yes/on starts, no/off stops. A
+ * recording that cannot start does not fail the call: the reply says
+ * why under "warning". */
+static void
+record_call_opt(struct ben_buf *b, const struct ben_doc *doc, bool offer)
+{
+	const struct ben_node *cid = ben_dict_str(doc, &doc->nodes[0], "call-id");
+	const struct ben_node *v = get_key(doc, "record call");
+	struct ng_call *c = cid ? find_call(cid) : NULL;
+	char path[PATH_MAX];
+	const char *e = NULL;
+
+	if (c == NULL)
+		return;
+	if (take_labels(c, doc, offer && !c->offer_from_b) != NULL)
+		return;    /* a bad label or metadata: the call stands, unrecorded */
+	if (v == NULL || v->type != BEN_STR)
+		return;
+	if (ben_str_eq(v, "yes") || ben_str_eq(v, "on"))
+		e = rec_begin(c, doc, path, sizeof(path));
+	else if ((ben_str_eq(v, "no") || ben_str_eq(v, "off")) && recording(c)) {
+		rec_stop(c->rec - 1);
+		c->rec = 0;
+	}
+	if (e != NULL) {
+		ben_put_cstr(b, "warning");
+		ben_put_cstr(b, e);
+	}
+}
+
 size_t
 ngsrv_handle(const char *msg, size_t len, const void *peer, size_t peer_len,
 	     char *out, size_t outcap)
@@ -1113,6 +1304,8 @@ ngsrv_handle(const char *msg, size_t len, const void *peer, size_t peer_len,
 		/* An offer that failed after its call was made (the rewritten
 		 * SDP does not fit, the reply is too large) must not leave a
 		 * call the client never learnt of, holding ports until timeout. */
+		if (e == NULL)
+			record_call_opt(&b, &doc, cmd == NG_CMD_OFFER);
 		if (fresh && cidn != NULL && e != LOAD_LIMIT) {
 			if (e == NULL) {
 				ben_put_end(&b);
@@ -1217,6 +1410,19 @@ ngsrv_handle(const char *msg, size_t len, const void *peer, size_t peer_len,
 		put_kv_int(&b, "created", (int64_t)(call->created_ms / 1000));
 		put_call_streams(&b, call);
 		ben_put_end(&b);
+		break;
+	}
+	case NG_CMD_START_RECORDING:
+	case NG_CMD_STOP_RECORDING:
+	case NG_CMD_PAUSE_RECORDING: {
+		const char *e = do_recording(&b, &doc, cmd, ck, ckl);
+
+		if (e != NULL) {
+			b.len = 0;
+			b.overflow = false;
+			ng_reply_error(&b, ck, ckl, e);
+			NCOUNT(ng_errors);
+		}
 		break;
 	}
 	case NG_CMD_PLAY_MEDIA:

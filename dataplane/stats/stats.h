@@ -69,7 +69,18 @@
 	X(drop_dtmf_blocked, "telephone-event packets removed while DTMF is blocked (PCI)") \
 	X(drop_playback, "relayed packets held back while a prompt plays to that party") \
 	X(play_packets, "prompt packets sent") \
-	X(play_no_mbuf, "prompt packets not sent for want of an mbuf or a resolved next hop")
+	X(play_no_mbuf, "prompt packets not sent for want of an mbuf or a resolved next hop") \
+	X(rec_ring_full, "packets not recorded: the recorder's ring was full (forwarding unaffected)") \
+	X(rec_packets, "RTP packets placed into recordings") \
+	X(rec_late, "packets that came after their place in a recording was written (silence there)") \
+	X(rec_bad, "recorded packets that were not G.711 RTP, or too far ahead (dropped from the recording)") \
+	X(rec_started, "recordings started") \
+	X(rec_finished, "recordings finished (file complete, sidecar written, event sent)") \
+	X(rec_refused, "recordings refused (disk below the free-space floor, table full, bad request)") \
+	X(rec_disk_full, "recordings stopped early because the disk filled up") \
+	X(rec_io_errors, "recordings stopped early by another write error") \
+	X(rec_recovered, "partial recordings of a crashed run finished at boot") \
+	X(rec_bytes, "bytes written to recording files")
 
 enum dp_counter {
 #define X(n, h) DP_C_##n,

@@ -6,12 +6,15 @@ usage: ngclient.py ADDR PORT COOKIE PAYLOAD   (ADDR may be IPv6 or unix:/path)
        ngclient.py ADDR PORT --raw BYTES       (whole datagram, no cookie added)
        ngclient.py --json ADDR PORT COOKIE PAYLOAD
                                   (the reply's dictionary printed as JSON)
-PAYLOAD/BYTES accept Python escapes (\\x00, \\r, \\n)."""
+PAYLOAD/BYTES accept Python escapes (\\x00, \\r, \\n).
+With NG_TIMES=FILE in the environment, the wall-clock midpoint between
+sending and the reply (ms since the epoch, 3 decimals) is appended to FILE."""
 import os
 import socket
 import sys
 import json
 import tempfile
+import time
 
 
 def bdecode(b, i=0):
@@ -52,9 +55,13 @@ def main():
         s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET, socket.SOCK_DGRAM)
         dest = (addr, port)
     s.settimeout(2)
+    t0 = time.time()
     s.sendto(msg, dest)
     try:
         reply = s.recv(65535)
+        if os.environ.get("NG_TIMES"):
+            with open(os.environ["NG_TIMES"], "a") as f:
+                f.write("%.3f\n" % ((t0 + time.time()) * 500))
         if as_json:
             json.dump(bdecode(reply, reply.index(b" ") + 1)[0], sys.stdout, indent=1)
         else:
