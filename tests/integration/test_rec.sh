@@ -26,6 +26,7 @@
 command -v ffprobe >/dev/null && command -v opusinfo >/dev/null ||
     { echo "FAIL - ffprobe and opusinfo are needed (.ci/install)"; exit 1; }
 PY=/usr/bin/python3
+export CALLPLANE_DP=${CALLPLANE_DP:-$SRC/build/callplane-dp}
 C="$SRC/tests/lib/ngclient.py"
 D="$SRC/tests/lib/dtmf.py"
 R="$SRC/tests/lib/rec_check.py"
@@ -99,6 +100,17 @@ for c in rw:6000:7000:$RW_PA:$RW_PB ro:6002:7002:$RO_PA:$RO_PB rl:6004:7004:$RL_
     in_agents $PY "$D" sendraw "$TB_AGENTS_IP4" "$ap" "$TB_APP_IP4" "$pb" "$WORK/speech.ul" 0 > "$WORK/$n.asent" &
 done
 wait_senders() { while pgrep -f "dtmf.py sendraw" >/dev/null; do sleep 0.2; done; }
+# meanwhile: pause and "block DTMF" on a fourth call (12 s of sweep from
+# the carrier): both must leave silence where they were in force
+head -c 96000 "$WORK/sweep.al" > "$WORK/sweep12.al"
+call rp 6006 7006
+ng srp "d7:command15:start recording7:call-id2:rpe" >/dev/null; P0=$(last_ng_ms)
+in_carrier $PY "$D" sendraw "$TB_CARRIER_IP4" 6006 "$TB_APP_IP4" "$PA" "$WORK/sweep12.al" 8 > /dev/null &
+sleep 2; ng prp "d7:command15:pause recording7:call-id2:rpe" >/dev/null; P1=$(last_ng_ms)
+sleep 2; ng rrp "d7:command15:start recording7:call-id2:rpe" >/dev/null; P2=$(last_ng_ms)
+sleep 2; ng brp "d7:command10:block DTMF7:call-id2:rp8:from-tag4:A-rpe" >/dev/null; P3=$(last_ng_ms)
+sleep 2; ng urp "d7:command12:unblock DTMF7:call-id2:rp8:from-tag4:A-rpe" >/dev/null; P4=$(last_ng_ms)
+sleep 2; ng xrp "d7:command6:delete7:call-id2:rpe" >/dev/null
 wait_senders
 LOST=$(switch_loss_end)
 sleep 0.5
@@ -153,21 +165,127 @@ check "the sidecar is next to the file, with the event's fields" $PY - "$RW_FILE
 import json, sys
 f, ev = sys.argv[1], json.loads(open(sys.argv[2]).read())
 side = json.load(open(f.rsplit(".", 1)[0] + ".json"))
-ok = side["call-id"] == "rw" and side["from-tag"] == "A-rw" and side["to-tag"] == "B-rw"
-ok &= side["metadata"] == "customer=4711;queue=support"
 p = side["participants"]
-ok &= p[0]["channel"] == "left" and p[0]["role"] == "customer" and p[0]["label"] == "customer"
-ok &= p[1]["label"] == "agent" and p[0]["codec"] == "PCMA" and p[1]["codec"] == "PCMU"
-ok &= p[0]["tag"] == "A-rw" and p[1]["tag"] == "B-rw"
-ok &= side["status"] == "complete" and side["format"] == "wav" and side["path"] == f
-ok &= all(side[k] == ev[k] for k in ("sha256", "bytes", "duration", "start", "end", "metadata"))
-ok &= side["start"] < side["end"]
-print(json.dumps(side)[:400])
-sys.exit(not ok)
+want = {
+    "ids": (side["call-id"], side["from-tag"], side["to-tag"]) == ("rw", "A-rw", "B-rw"),
+    "metadata": side["metadata"] == "customer=4711;queue=support",
+    "left": (p[0]["channel"], p[0]["role"], p[0]["label"], p[0]["tag"], p[0]["codec"]) ==
+            ("left", "customer", "customer", "A-rw", "PCMU"),
+    "right": (p[1]["channel"], p[1]["label"], p[1]["tag"], p[1]["codec"]) ==
+             ("right", "agent", "B-rw", "PCMU"),
+    "addresses": p[0]["address"].startswith("198.18.0.10:") and p[1]["address"].startswith("198.18.0.20:"),
+    # negotiated (the answer's first format) vs what each party's packets carried
+    "codecs seen": side["codecs"] == ["PCMA", "PCMU"],
+    "status": (side["status"], side["format"], side["path"]) == ("complete", "wav", f),
+    "same as event": all(side[k] == ev[k] for k in ("sha256", "bytes", "duration", "start", "end", "metadata")),
+    "times": side["start"] < side["end"],
+}
+bad = [k for k, v in want.items() if not v]
+if bad:
+    print("wrong:", bad, json.dumps(side)[:600])
+sys.exit(bool(bad))
 EOF
+wait_for 5 test "$(events recording rp | wc -l)" -ge 1
+RP_FILE=$(events recording rp | jget path)
+rp_rms() { $PY "$R" rms "$RP_FILE" 0 "$($PY -c "print(($1 - $P0) / 1000)")" "$($PY -c "print(($2 - $P0) / 1000)")"; }
+span() { $PY -c "print($1 + $2)"; }
+R_ON1=$(rp_rms "$(span $P0 1000)" "$(span $P1 -300)")
+R_PAUSE=$(rp_rms "$(span $P1 300)" "$(span $P2 -300)")
+R_ON2=$(rp_rms "$(span $P2 300)" "$(span $P3 -300)")
+R_BLOCK=$(rp_rms "$(span $P3 300)" "$(span $P4 -300)")
+R_ON3=$(rp_rms "$(span $P4 300)" "$(span $P4 1500)")
+check "pause writes silence, start resumes (left RMS: $R_ON1 on, $R_PAUSE paused, $R_ON2 resumed)" that \
+    "ge $R_ON1 3000 && ge 1 $R_PAUSE && ge $R_ON2 3000"
+check "DTMF blocked: that party is silent in the recording ($R_BLOCK), then heard again ($R_ON3)" that \
+    "ge 1 $R_BLOCK && ge $R_ON3 3000"
+check "the event gives the paused time ($(events recording rp | jget paused) s of $($PY -c "print(($P2 - $P1) / 1000)"))" \
+    absle "$($PY -c "print($(events recording rp | jget paused) - ($P2 - $P1) / 1000)")" 0.05
 check "Opus via the offer's record call: metadata and format in the event" that \
     "test \"\$(jget metadata < '$WORK/ro.ev')\" = queue=billing -a \"\$(jget format < '$WORK/ro.ev')\" = opus"
 check "every relayed RTP packet was placed or counted (rec_packets $(dstat rec_packets), late $(dstat rec_late), ring full $(dstat rec_ring_full))" \
     test "$(dstat rec_packets)" -ge 15000 -a "$(dstat rec_ring_full)" -eq 0
+
+# --- 2. kill -9 mid-call: partial files play, the next start finishes them
+head -c 80000 "$WORK/sweep.al" > "$WORK/sweep10.al"
+call k1 6010 7010; K1_PA=$PA
+ng sk1 "d7:command15:start recording7:call-id2:k1e" >/dev/null; K1_T0=$(last_ng_ms)
+call k2 6012 7012 "11:record call3:yes6:format4:opus"; K2_PA=$PA
+K2_T0=$(tail -2 "$WORK/ngtimes" | head -1)
+in_carrier $PY "$D" sendraw "$TB_CARRIER_IP4" 6010 "$TB_APP_IP4" "$K1_PA" "$WORK/sweep10.al" 8 >/dev/null &
+in_carrier $PY "$D" sendraw "$TB_CARRIER_IP4" 6012 "$TB_APP_IP4" "$K2_PA" "$WORK/sweep10.al" 8 >/dev/null &
+sleep 6.3
+KILL_MS=$(date +%s%3N)
+kill -9 "$TB_DP_PID"; wait "$TB_DP_PID" 2>/dev/null
+wait_senders
+K1P=$(ls "$REC"/*-k1-*.wav.part 2>/dev/null); K2P=$(ls "$REC"/*-k2-*.opus.part 2>/dev/null)
+check "after kill -9 the partial files are there ($(basename "${K1P:-none}") $(basename "${K2P:-none}"))" \
+    test -f "$K1P" -a -f "$K2P"
+K1D=$($PY "$R" duration "$K1P" 2>/dev/null || echo 0)
+K2D=$($PY "$R" duration "$K2P" 2>/dev/null || echo 0)
+K1W=$($PY -c "print(($KILL_MS - $K1_T0) / 1000)"); K2W=$($PY -c "print(($KILL_MS - $K2_T0) / 1000)")
+check "the partial WAV is valid and plays ${K1D} s of the ${K1W} s before the kill (at most 2 s lost)" that \
+    "ffprobe -v error -f wav '$K1P' && ge $K1D $($PY -c "print($K1W - 2)") && ge $($PY -c "print($K1W + 0.05)") $K1D"
+check "the partial Ogg/Opus plays ${K2D} s of the ${K2W} s before the kill (at most 2 s lost)" that \
+    "ge $K2D $($PY -c "print($K2W - 2)") && ge $($PY -c "print($K2W + 0.05)") $K2D"
+tb_dp_start "$CONF" "$WORK/dp2.log" || { echo "FAIL - callplane-dp did not restart"; finish; exit 1; }
+check "the restarted dataplane finishes both (recovered events)" \
+    wait_for 10 test "$(events recording k1 | jget status)" = recovered -a "$(events recording k2 | jget status)" = recovered
+K1F=$(events recording k1 | jget path); K2F=$(events recording k2 | jget path)
+check "no partial files remain; the finished files play (ffprobe, opusinfo)" that \
+    "test -z \"\$(ls '$REC' | grep '\\.part\$')\" && ffprobe -v error '$K1F' && opusinfo '$K2F' >/dev/null 2>&1"
+check "their sidecars say recovered, with the call's ids and a matching sha256" that \
+    "test \"\$(jget status < '${K1F%.wav}.json')\" = recovered &&
+     test \"\$(jget call-id < '${K2F%.opus}.json')\" = k2 &&
+     test \"\$(sha256sum '$K1F' | cut -d' ' -f1)\" = \"\$(jget sha256 < '${K1F%.wav}.json')\""
+check "recoveries are counted (rec_recovered $(dstat rec_recovered))" test "$(dstat rec_recovered)" -eq 2
+
+# --- 3. the disk fills up mid-call
+tb_dp_stop
+SMALL=$WORK/small
+mkdir -p "$SMALL"
+truncate -s 8M "$WORK/small.img" && mkfs.ext4 -q -F -m 0 "$WORK/small.img" &&
+    mount -o loop "$WORK/small.img" "$SMALL" || { echo "FAIL - cannot mount a small filesystem image"; finish; exit 1; }
+trap 'umount "$SMALL" 2>/dev/null; tb_down; rm -rf "$WORK"' EXIT
+CONF3=$WORK/testbed-full.yaml
+mkconf "$CONF3" "$SMALL/rec" "\n    min_free_mb: 0\n    fsync: flush"
+tb_dp_start "$CONF3" "$WORK/dp3.log" || { echo "FAIL - callplane-dp did not start"; finish; exit 1; }
+# leave about 300 KiB: some 9 s of stereo WAV
+AVAIL=$(df -B1 --output=avail "$SMALL" | tail -1)
+dd if=/dev/zero of="$SMALL/filler" bs=4096 count=$(( (AVAIL - 300 * 1024) / 4096 )) status=none
+call f1 6020 7020; F1_PA=$PA; F1_PB=$PB
+ng sf1 "d7:command15:start recording7:call-id2:f1e" >/dev/null
+in_agents $PY "$D" recv "$TB_AGENTS_IP4" 7020 25 0 > "$WORK/f1.rx" & RX=$!
+sleep 0.3
+head -c 160000 "$WORK/sweep.al" > "$WORK/sweep20.al"
+FSENT=$(in_carrier $PY "$D" sendraw "$TB_CARRIER_IP4" 6020 "$TB_APP_IP4" "$F1_PA" "$WORK/sweep20.al" 8)
+wait $RX
+read -r FRX _ < "$WORK/f1.rx"
+check "forwarding is unaffected by the full disk ($FRX of $FSENT packets reached the agent)" \
+    test "${FRX:-0}" -eq "$FSENT"
+check "the recording stopped with a disk-full event" wait_for 5 test "$(events recording f1 | jget status)" = disk-full
+F1F=$(events recording f1 | jget path)
+F1D=$($PY "$R" duration "$F1F" 2>/dev/null || echo 0)
+check "its file is whole and plays (${F1D} s, ffprobe), its sidecar says disk-full, no partial files" that \
+    "ffprobe -v error '$F1F' && ge $F1D 3 && test \"\$(jget status < '${F1F%.wav}.json')\" = disk-full &&
+     test -z \"\$(ls '$SMALL/rec' | grep '\\.part\$')\""
+check "the WAV header states exactly the audio in the file" $PY - "$F1F" <<'EOF'
+import os, struct, sys
+b = open(sys.argv[1], "rb").read(44)
+riff, data = struct.unpack("<I", b[4:8])[0], struct.unpack("<I", b[40:44])[0]
+size = os.path.getsize(sys.argv[1])
+sys.exit(not (riff == size - 8 and data == size - 44 and data % 4 == 0))
+EOF
+check "counted (rec_disk_full $(dstat rec_disk_full))" test "$(dstat rec_disk_full)" -eq 1
+ng xf1 "d7:command6:delete7:call-id2:f1e" >/dev/null
+tb_dp_stop
+umount "$SMALL"
+# below the free-space floor a recording is refused, clearly
+mkconf "$CONF3" "$REC" "\n    min_free_mb: 1000000"
+tb_dp_start "$CONF3" "$WORK/dp4.log" || { echo "FAIL - callplane-dp did not start"; finish; exit 1; }
+call g1 6030 7030
+REP=$(ng sg1 "d7:command15:start recording7:call-id2:g1e")
+check "under the floor, start recording is refused with the reason ($REP)" \
+    grep -q "Recording refused: .* MiB free in .* (floor 1000000 MiB)" <<<"$REP"
+check "and counted (rec_refused $(dstat rec_refused))" test "$(dstat rec_refused)" -eq 1
 
 finish

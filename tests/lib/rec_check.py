@@ -16,6 +16,10 @@ committed).
       there, the lags of the first and the last 10 s separately (the
       timeline must not slip), and the energy of the other channel there
       (cross-talk)
+  rec_check.py rms FILE CHANNEL FROM_S TO_S
+      the RMS level of one channel (0 left, 1 right) between two times
+  rec_check.py duration FILE
+      seconds of audio the file decodes to (a partial file too)
 """
 import warnings
 warnings.filterwarnings("ignore", category=DeprecationWarning)
@@ -53,7 +57,7 @@ def gen(sweep_out, speech_out, seconds):
 def decode(path):
     """(left, right) as numpy float arrays at 8 kHz."""
     import numpy as np
-    if path.endswith(".wav"):
+    if open(path, "rb").read(4) == b"RIFF":
         w = wave.open(path)
         assert w.getnchannels() == 2 and w.getframerate() == 8000 and w.getsampwidth() == 2
         raw = w.readframes(w.getnframes())
@@ -111,6 +115,13 @@ if __name__ == "__main__":
     a = sys.argv
     if len(a) == 5 and a[1] == "gen":
         gen(a[2], a[3], float(a[4]))
+    elif len(a) == 6 and a[1] == "rms":
+        import numpy as np
+        ch = decode(a[2])[int(a[3])]
+        seg = ch[int(float(a[4]) * 8000):int(float(a[5]) * 8000)]
+        print(round(float(np.sqrt(np.mean(seg ** 2))), 1) if len(seg) else -1)
+    elif len(a) == 3 and a[1] == "duration":
+        print(len(decode(a[2])[0]) / 8000.0)
     elif len(a) == 7 and a[1] == "analyze":
         analyze(*a[2:7])
     else:
