@@ -83,8 +83,12 @@ d7:command5:offer8:from-tag1:a3:sdp3:v=0e|No call-id in message
 d7:command5:offer7:call-id3:abc8:from-tag1:a3:sdp3:v=0e|SDP has no media
 d7:command6:answer7:call-id3:abce|No to-tag in message
 d7:command6:answer7:call-id6:nosuch6:to-tag1:b3:sdp3:v=0e|Unknown call-id
-d7:command15:start recordinge|'start recording' is not supported
-d7:command14:stop recording7:call-id1:xe|'stop recording' is not supported
+d7:command15:start recordinge|No call-id in message
+d7:command14:stop recording7:call-id1:xe|Unknown call-id
+d7:command15:start recording7:call-id7:live-ng6:format3:mp3e|format must be wav or opus
+d7:command15:start recording7:call-id7:live-ng8:customer5:agente|customer must be caller or callee
+d7:command15:start recording7:call-id7:live-ng8:metadatai5ee|metadata must be a string
+d7:command15:pause recording7:call-id7:live-nge|The call is not being recorded
 d4:flagli-0eee|negative zero
 d5:flagsllllllllllllllllllllllllllllllllllllllllll|nested deeper than 32
 d7:command4:ping3:xyzi00ee|leading zero
@@ -93,7 +97,7 @@ d7:command5:offer7:call-id3:opt8:from-tag1:a4:SDESl3:offe3:sdp51:v=0\r\nc=IN IP4
 d7:command5:offer7:call-id3:opt8:from-tag1:a5:flagsl10:asymmetrice3:sdp51:v=0\r\nc=IN IP4 198.18.0.10\r\nm=audio 6000 RTP/AVP 0\r\ne|Flag 'asymmetric' is not supported
 d7:command5:offer7:call-id3:opt8:from-tag1:a5:flags3:all3:sdp51:v=0\r\nc=IN IP4 198.18.0.10\r\nm=audio 6000 RTP/AVP 0\r\ne|flags must be a list
 d7:command5:offer7:call-id3:opt8:from-tag1:a18:transport-protocol8:RTP/SAVP3:sdp51:v=0\r\nc=IN IP4 198.18.0.10\r\nm=audio 6000 RTP/AVP 0\r\ne|Transport protocol conversion (RTP/AVP to RTP/SAVP)
-d7:command5:offer7:call-id3:opt8:from-tag1:a11:record call3:yes3:sdp51:v=0\r\nc=IN IP4 198.18.0.10\r\nm=audio 6000 RTP/AVP 0\r\ne|Option 'record call' is not supported
+d7:command5:offer7:call-id3:opt8:from-tag1:a4:T.38l6:decodee3:sdp51:v=0\r\nc=IN IP4 198.18.0.10\r\nm=audio 6000 RTP/AVP 0\r\ne|Option 'T.38' is not supported
 d7:command5:offer7:call-id3:opt8:from-tag1:a3:sdp68:v=0\r\nc=IN IP4 198.18.0.10\r\nm=audio 6000 RTP/AVP 0\r\na=rtpmap:0 PCMU\r\ne|line 4: a=rtpmap must be
 d7:command6:answer7:call-id7:live-ng8:from-tag1:A6:to-tag1:B5:codecd5:stripl3:allee3:sdp51:v=0\r\nc=IN IP4 198.18.0.10\r\nm=audio 6000 RTP/AVP 0\r\ne|Option 'codec' is not supported
 CASES
