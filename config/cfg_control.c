@@ -55,6 +55,8 @@ static const struct cfg_field trunk_fields[] = {
 	  .count_off = offsetof(struct cfg_trunk, n_dids) },
 	F(cfg_trunk, detect_dtmf, CFG_T_BOOL, 0, .def = 0,
 	  .help = "listen for in-band DTMF on this trunk's calls (G.711)"),
+	F(cfg_trunk, record, CFG_T_BOOL, 0, .def = 0,
+	  .help = "record every call from this trunk once an agent answers"),
 	END,
 };
 
@@ -75,6 +77,8 @@ static const struct cfg_field queue_fields[] = {
 	F(cfg_queue, no_agents_status, CFG_T_UINT, 0, .min = 400, .max = 699, .def = 480),
 	F(cfg_queue, agents, CFG_T_STRLIST, 0, .max = 4096,
 	  .count_off = offsetof(struct cfg_queue, n_agents)),
+	F(cfg_queue, record, CFG_T_BOOL, 0, .def = 0,
+	  .help = "record every call this queue connects to an agent"),
 	END,
 };
 

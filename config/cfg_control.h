@@ -45,6 +45,7 @@ struct cfg_trunk {
 	struct cfg_did *dids;
 	uint32_t n_dids;
 	bool detect_dtmf;       /* in-band DTMF detection on its calls (NG "detect DTMF") */
+	bool record;            /* record every call from this trunk */
 };
 
 struct cfg_agent {
@@ -65,6 +66,7 @@ struct cfg_queue {
 	uint32_t no_agents_status; /* SIP status of the reject treatment */
 	char **agents;           /* members, by agent id */
 	uint32_t n_agents;
+	bool record;             /* record every call this queue connects */
 };
 
 /* The control API's unix socket (callplanectl talks to it). */

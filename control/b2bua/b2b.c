@@ -102,6 +102,9 @@ struct call {
 	struct sip_stx *re_st;
 	struct sip_ctx *re_ct;
 	int re_from;
+	/* record-all (trunk or queue): what the recording's metadata says */
+	bool record;
+	char *rec_meta;
 };
 
 struct b2b {
@@ -531,6 +534,7 @@ call_free(struct b2b *b, struct call *c)
 	dlg_free(&c->a);
 	dlg_free(&c->bl);
 	free(c->a_sdp);
+	free(c->rec_meta);
 	free(c->b_offer);
 	free(c);
 }
@@ -678,6 +682,46 @@ wait_timeout(struct cp_timer *t)
 	call_end(c->b, c, 480, "Temporarily Unavailable", false, false);
 }
 
+/* ---- recording ---- */
+
+static void
+rec_started(void *arg, int rc, const struct ben_doc *doc, const struct ben_node *root)
+{
+	struct call *c = arg;
+	struct b2b *b = c->b;
+
+	if (rc == 0 && ngc_ok(doc, root)) {
+		const struct ben_node *p = ben_dict_str(doc, root, "recording");
+
+		b->st.recordings_started++;
+		LOG(c, "recording to %.*s", p ? (int)p->len : 1, p ? p->str : "?");
+		return;
+	}
+	b->st.recordings_refused++;
+	{
+		const struct ben_node *r = rc == 0 ? ben_dict_str(doc, root, "error-reason") : NULL;
+
+		CP_WARN("call %s: recording not started: %.*s", c->a.callid,
+			r ? (int)r->len : 20, r ? r->str : "no dataplane reply");
+	}
+}
+
+/* The caller (the customer) on the left channel, the agent on the right;
+ * the metadata names trunk, queue, DID, caller and agent for the index. */
+static void
+rec_start(struct b2b *b, struct call *c)
+{
+	char *meta = cp_asprintf("%s;agent=%s", c->rec_meta ? c->rec_meta : "",
+				 c->ag ? c->ag->id : "");
+	const char *kv[] = { "command", "start recording", "call-id", c->a.callid,
+			     "from-tag", c->a.remote_tag, "metadata", meta ? meta : "",
+			     "customer", "caller", NULL };
+
+	if (ng(b, c, kv, rec_started) < 0)
+		b->st.recordings_refused++;
+	free(meta);
+}
+
 /* ---- agent leg responses ---- */
 
 static void
@@ -717,6 +761,8 @@ ng_answer_done(void *arg, int rc, const struct ben_doc *doc, const struct ben_no
 	c->ag->answered++;
 	LOG(c, "connected to agent %s after %llu ms", c->ag->id,
 	    (unsigned long long)(c->answered_ms - c->arrived_ms));
+	if (c->record)
+		rec_start(b, c);
 }
 
 static void
@@ -984,6 +1030,11 @@ new_invite(struct b2b *b, struct sip_stx *st, const struct sip_msg *m, const str
 	kv[6] = "sdp"; kv[7] = c->a_sdp;
 	kv[8] = "supports"; kv[9] = "\x01load limit";
 	kv[10] = NULL;
+	if (tr->record || q->conf.record) {
+		c->record = true;
+		c->rec_meta = cp_asprintf("trunk=%s;queue=%s;did=%.*s;caller=%.*s", tr->name, q->name,
+					  (int)ru.user.len, ru.user.p, (int)from.uri.len, from.uri.p);
+	}
 	if (tr->detect_dtmf) {
 		/* in-band digits from this carrier: the dataplane listens for them */
 		kv[10] = "flags"; kv[11] = "\x01" "detect DTMF";
@@ -1247,6 +1298,26 @@ b2b_event(struct b2b *b, const char *js, size_t len)
 	    !json_str(json_get(&d, &nodes[0], "type"), type, sizeof(type)) ||
 	    !json_str(json_get(&d, &nodes[0], "call-id"), cid, sizeof(cid)))
 		return;
+	if (strcmp(type, "recording") == 0) {
+		/* usually after the call ended: logged under its Call-ID */
+		char path[512] = "", status[32] = "", sha[80] = "";
+		double dur = 0;
+
+		json_str(json_get(&d, &nodes[0], "path"), path, sizeof(path));
+		json_str(json_get(&d, &nodes[0], "status"), status, sizeof(status));
+		json_str(json_get(&d, &nodes[0], "sha256"), sha, sizeof(sha));
+		json_num(json_get(&d, &nodes[0], "duration"), &dur);
+		if (strcmp(status, "complete") == 0 || strcmp(status, "recovered") == 0) {
+			b->st.recordings_done++;
+			CP_INFO("call %s: recording %s %s, %.3f s, sha256 %s", cid, path, status, dur,
+				sha);
+		} else {
+			b->st.recordings_failed++;
+			CP_WARN("call %s: recording %s ended early (%s) after %.3f s, sha256 %s", cid,
+				path, status, dur, sha);
+		}
+		return;
+	}
 	c = call_find(b, (struct sip_str){ cid, (uint32_t)strlen(cid) }, &b_leg);
 	if (c == NULL || b_leg)
 		return;
@@ -2203,4 +2274,15 @@ b2b_metrics(struct b2b *b, FILE *f)
 		(unsigned long long)b->st.dtmf_rfc4733);
 	fprintf(f, "callplane_dtmf_digits_total{source=\"inband\"} %llu\n",
 		(unsigned long long)b->st.dtmf_inband);
+	prom_head(f, "callplane_recordings_total", "counter",
+		  "Call recordings by outcome (started and refused when asked; done and failed "
+		  "from the dataplane's recording events).");
+	fprintf(f, "callplane_recordings_total{outcome=\"started\"} %llu\n",
+		(unsigned long long)b->st.recordings_started);
+	fprintf(f, "callplane_recordings_total{outcome=\"refused\"} %llu\n",
+		(unsigned long long)b->st.recordings_refused);
+	fprintf(f, "callplane_recordings_total{outcome=\"done\"} %llu\n",
+		(unsigned long long)b->st.recordings_done);
+	fprintf(f, "callplane_recordings_total{outcome=\"failed\"} %llu\n",
+		(unsigned long long)b->st.recordings_failed);
 }

@@ -18,7 +18,10 @@
 #  2. kill -9 of callplane-dp mid-call: the partial WAV and Opus files play
 #     up to at most 2 s before the kill; the next start finishes them
 #     (status "recovered", event sent).
-#  3. A small filesystem image fills up mid-call: the recording stops with
+#  3. Record-all on a queue in callplane-cp's config: a SIPp call through
+#     the control plane is recorded (caller left, agent right) with the
+#     trunk, queue, DID, caller and agent as metadata; logged and counted.
+#  4. A small filesystem image fills up mid-call: the recording stops with
 #     a "disk-full" event and counter, its file is whole and plays, no
 #     partial files remain, the relay forwards every packet; below the
 #     free-space floor a new recording is refused with a clear error.
@@ -239,7 +242,56 @@ check "their sidecars say recovered, with the call's ids and a matching sha256" 
      test \"\$(sha256sum '$K1F' | cut -d' ' -f1)\" = \"\$(jget sha256 < '${K1F%.wav}.json')\""
 check "recoveries are counted (rec_recovered $(dstat rec_recovered))" test "$(dstat rec_recovered)" -eq 2
 
-# --- 3. the disk fills up mid-call
+# --- 3. record-all through the control plane: the support queue records
+# every call it connects (SIPp's uac_pcap: G.711 A-law from the caller,
+# echoed back by the agent's phone)
+CP=${CALLPLANE_CP:-$SRC/build/callplane-cp}
+CPCONF=$WORK/cp.yaml
+cp "$CONF" "$CPCONF"
+sed -i -e "s|  events: \"@callplane-events\"|  events: \"$EV\"|" \
+    -e 's|^      agents: \["1001", "1002", "1003"\]$|&\n      record: true|' "$CPCONF"
+grep -q "record: true" "$CPCONF" || fail "test setup: record not set on the queue"
+pkill -f "evlisten.py $EV" 2>/dev/null   # callplane-cp takes the socket
+sleep 0.3
+ip netns exec "$TB_APP" "$CP" -c "$CPCONF" --api-socket "$WORK/cp.sock" > "$WORK/cp.log" 2>&1 &
+CPPID=$!
+TB_PIDS+=($CPPID)
+check "callplane-cp starts" wait_for 10 grep -q ': ready' "$WORK/cp.log"
+in_agents sipp -sf "$SRC/tests/sip/agent_register.xml" -i "$TB_AGENTS_IP4" -p 5190 \
+    -key user 1001 -key contact_port 5081 -key expires 300 -au 1001 -ap agent1001pw \
+    -m 1 -nostdin -timeout 10s "$TB_APP_IP4:5060" > "$WORK/reg.out" 2>&1
+in_agents sipp -sf "$SRC/tests/sip/uas_answer.xml" -i "$TB_AGENTS_IP4" -p 5081 \
+    -mi "$TB_AGENTS_IP4" -mp 7100 -rtp_echo -m 1 -nostdin -timeout 60s > "$WORK/phone.out" 2>&1 & PH=$!
+mkdir -p "$WORK/uac/pcap"
+ln -s /usr/share/sip-tester/g711a.pcap "$WORK/uac/pcap/g711a.pcap"
+ln -s /usr/share/sip-tester/dtmf_2833_1.pcap "$WORK/uac/pcap/dtmf_2833_1.pcap"
+(cd "$WORK/uac" && in_carrier sipp -sn uac_pcap -s 1000 -i "$TB_CARRIER_IP4" -p 5070 \
+    -mi "$TB_CARRIER_IP4" -mp 6100 -m 1 -nostdin -timeout 60s "$TB_APP_IP4:5060" > "$WORK/uac.out" 2>&1)
+rc=$?
+wait $PH; ph=$?
+check "SIPp uac_pcap through callplane-cp to agent 1001: both SIPp succeed" test $rc -eq 0 -a $ph -eq 0
+check "the control plane logs the finished recording under the call's Call-ID" \
+    wait_for 10 grep -q "recording .* complete, " "$WORK/cp.log"
+grep "recording" "$WORK/cp.log"
+CPF=$(sed -n 's/.*: recording \([^ ]*\) complete, .*/\1/p' "$WORK/cp.log" | tail -1)
+check "the sidecar's metadata names trunk, queue, DID, caller and agent" $PY - "${CPF%.wav}.json" <<'EOF'
+import json, re, sys
+m = json.load(open(sys.argv[1]))["metadata"]
+print("metadata:", m)
+sys.exit(not re.fullmatch(r"trunk=carrier;queue=support;did=1000;caller=<?sip:[^;]*;agent=1001", m))
+EOF
+$PY "$R" pcap-audio /usr/share/sip-tester/g711a.pcap "$WORK/g711a.al" >/dev/null
+AC=$($PY "$R" analyze "$CPF" "$WORK/g711a.al" alaw "$WORK/g711a.al" alaw); echo "cp: $AC"
+check "the caller's audio on the left (ncc $(jget left.ncc <<<"$AC")), the phone's echo on the right ($(jget right.ncc <<<"$AC"))" \
+    that "ge $(jget left.ncc <<<"$AC") 0.99 && ge $(jget right.ncc <<<"$AC") 0.99"
+check "callplane_recordings_total: started 1, done 1" that \
+    "in_app curl -s --max-time 15 http://127.0.0.1:9464/metrics | grep -qx 'callplane_recordings_total{outcome=\"started\"} 1' &&
+     in_app curl -s --max-time 15 http://127.0.0.1:9464/metrics | grep -qx 'callplane_recordings_total{outcome=\"done\"} 1'"
+kill $CPPID; wait $CPPID 2>/dev/null
+"$SRC/tests/lib/evlisten.py" "$EV" "$WORK/events.log" 600 & TB_PIDS+=($!)
+sleep 0.3
+
+# --- 4. the disk fills up mid-call
 tb_dp_stop
 SMALL=$WORK/small
 mkdir -p "$SMALL"

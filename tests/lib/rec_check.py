@@ -20,6 +20,8 @@ committed).
       the RMS level of one channel (0 left, 1 right) between two times
   rec_check.py duration FILE
       seconds of audio the file decodes to (a partial file too)
+  rec_check.py pcap-audio PCAP OUT
+      the RTP payloads of a capture (Ethernet, IPv4, UDP) in order, into OUT
 """
 import warnings
 warnings.filterwarnings("ignore", category=DeprecationWarning)
@@ -120,6 +122,23 @@ if __name__ == "__main__":
         ch = decode(a[2])[int(a[3])]
         seg = ch[int(float(a[4]) * 8000):int(float(a[5]) * 8000)]
         print(round(float(np.sqrt(np.mean(seg ** 2))), 1) if len(seg) else -1)
+    elif len(a) == 4 and a[1] == "pcap-audio":
+        import struct
+        b = open(a[2], "rb").read()
+        end = "<" if b[:4] == b"\xd4\xc3\xb2\xa1" else ">"
+        off, out = 24, b""
+        while off + 16 <= len(b):
+            incl = struct.unpack(end + "I", b[off + 8:off + 12])[0]
+            frame = b[off + 16:off + 16 + incl]
+            off += 16 + incl
+            if len(frame) < 42 or frame[12:14] != b"\x08\x00" or frame[23] != 17:
+                continue
+            ihl = (frame[14] & 15) * 4
+            rtp = frame[14 + ihl + 8:]
+            if len(rtp) > 12 and rtp[0] >> 6 == 2 and rtp[1] & 0x7f in (0, 8):
+                out += rtp[12 + 4 * (rtp[0] & 15):]
+        open(a[3], "wb").write(out)
+        print(len(out))
     elif len(a) == 3 and a[1] == "duration":
         print(len(decode(a[2])[0]) / 8000.0)
     elif len(a) == 7 and a[1] == "analyze":
