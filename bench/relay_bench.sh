@@ -23,6 +23,12 @@
 # every stream (NG "detect DTMF") and reports its rate and added latency
 # against the plain run.
 #
+# REC=1 runs each callplane load again with every call recorded (NG
+# "record call", WAV into a scratch directory; the recorder is the main
+# lcore of config/testbed.yaml, beside the worker) and reports its relay
+# rate against the plain run, and how much of the audio the recorder
+# placed (rec_packets per relayed packet) or dropped (ring full, late).
+#
 # usage: bench/relay_bench.sh [SECONDS] [CALLS...]   (default 10; 250 500 1000)
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -43,7 +49,10 @@ RESULTS=$WORK/results
 tb_up || exit 1
 
 # --- callplane-dp ---------------------------------------------------------
-CALLPLANE_DP=$BUILD/callplane-dp tb_dp_start "$SRC/config/testbed.yaml" "$WORK/dp.log" || exit 1
+DPCONF=$WORK/dp.yaml
+sed -e "s|    unix: \"@callplane-events\"|    unix: \"@callplane-events\"\n  recording:\n    dir: $WORK/rec|" \
+    "$SRC/config/testbed.yaml" > "$DPCONF"
+CALLPLANE_DP=$BUILD/callplane-dp tb_dp_start "$DPCONF" "$WORK/dp.log" || exit 1
 HZ=$(tel /callplane/info tsc_hz)
 WL=$(tb_telemetry /callplane/lcores | python3 -c '
 import json, sys
@@ -69,6 +78,21 @@ for k in "${LOADS[@]}"; do
         port=$((port + 2 * k))
         echo "callplane+detect $k $out base_p50=$(kv p50_us "$base") base_p99=$(kv p99_us "$base") relayed=$((r1 - r0)) busy_s=$(python3 -c "print(($b1 - $b0) / $HZ)") analysed=$((d1 - d0))" >> "$RESULTS"
         tail -1 "$RESULTS"
+    fi
+    if [ "${REC:-0}" = 1 ]; then
+        # the same load with every call recorded
+        r0=$(tel /callplane/stats relayed); b0=$(tel /callplane/lcores "$WL.busy_cycles")
+        p0=$(tel /callplane/stats rec_packets); f0=$(tel /callplane/stats rec_ring_full)
+        l0=$(tel /callplane/stats rec_late)
+        out=$($L --ng "$TB_APP_IP4:2223" --a "$A" --b "$B" --calls "$k" --secs "$SECS" --base-port $port --label record --record)
+        sleep 1.5   # the recorder finishes the files
+        r1=$(tel /callplane/stats relayed); b1=$(tel /callplane/lcores "$WL.busy_cycles")
+        p1=$(tel /callplane/stats rec_packets); f1=$(tel /callplane/stats rec_ring_full)
+        l1=$(tel /callplane/stats rec_late)
+        port=$((port + 2 * k))
+        echo "callplane+record $k $out base_p50=$(kv p50_us "$base") base_p99=$(kv p99_us "$base") relayed=$((r1 - r0)) busy_s=$(python3 -c "print(($b1 - $b0) / $HZ)") recorded=$((p1 - p0)) ring_full=$((f1 - f0)) late=$((l1 - l0)) files=$(ls "$WORK/rec" | grep -c '\.wav$')" >> "$RESULTS"
+        tail -1 "$RESULTS"
+        rm -f "$WORK/rec"/*.wav "$WORK/rec"/*.json
     fi
 done
 tb_dp_stop >/dev/null
@@ -111,7 +135,9 @@ for line in open(sys.argv[1]):
         pps=float(kv["pps"]), loss=float(kv["loss_pct"]),
         add50=float(kv["p50_us"]) - float(kv["base_p50"]),
         add99=float(kv["p99_us"]) - float(kv["base_p99"]),
-        per_core=int(kv["relayed"]) / busy if busy > 0 else float("nan"))
+        per_core=int(kv["relayed"]) / busy if busy > 0 else float("nan"),
+        rec_share=100 * int(kv.get("recorded", 0)) / max(1, int(kv["relayed"])),
+        ring_full=int(kv.get("ring_full", 0)), late=int(kv.get("late", 0)))
 print()
 print("relay under load, veth test bed, 172-byte RTP, 50 pps per stream, 2 streams per call")
 print(f"{'relay':<10} {'calls':>6} {'pps':>9} {'loss %':>8} {'+p50 us':>8} {'+p99 us':>8} {'pps/core':>10}")
@@ -121,6 +147,13 @@ print()
 for k in sorted({k for _, k in rows}):
     a, b = rows.get(("callplane", k)), rows.get(("rtpengine", k))
     d = rows.get(("callplane+detect", k))
+    rc = rows.get(("callplane+record", k))
+    if a and rc:
+        print(f"calls {k}: every call recorded (WAV): {100 * rc['pps'] / a['pps']:.1f}% of the plain "
+              f"rate, loss {rc['loss']:.4f}% vs {a['loss']:.4f}%, latency added p50 "
+              f"{rc['add50'] - a['add50']:+.0f} us, p99 {rc['add99'] - a['add99']:+.0f} us; "
+              f"audio placed {rc['rec_share']:.2f}% of relayed packets "
+              f"(ring full {rc['ring_full']}, late {rc['late']})")
     if a and b:
         print(f"calls {k}: callplane/rtpengine packets per core-second = {a['per_core'] / b['per_core']:.1f}x")
     if a and d:

@@ -90,6 +90,7 @@ udp_bound(const char *ip, unsigned port)
 
 /* One NG request; returns the m=audio port of the reply's SDP. */
 static bool detect;
+static bool record;
 
 static unsigned
 ng_call(int fd, const struct sockaddr_in *ng, const char *cmd, unsigned call,
@@ -108,10 +109,11 @@ ng_call(int fd, const struct sockaddr_in *ng, const char *cmd, unsigned call,
 		int cl = snprintf(cid, sizeof(cid), "load-%d-%u", (int)getpid(), call);
 
 		n = snprintf(msg, sizeof(msg),
-			     "%s-%d-%u-%u d7:command%zu:%s7:call-id%d:%s8:from-tag1:A%s%s3:sdp%d:%se",
+			     "%s-%d-%u-%u d7:command%zu:%s7:call-id%d:%s8:from-tag1:A%s%s%s3:sdp%d:%se",
 			     cmd, (int)getpid(), call, tries, strlen(cmd), cmd, cl, cid,
 			     strcmp(cmd, "answer") == 0 ? "6:to-tag1:B" : "",
 			     detect && strcmp(cmd, "offer") == 0 ? "5:flagsl11:detect DTMFe" : "",
+			     record && strcmp(cmd, "answer") == 0 ? "11:record call3:yes" : "",
 			     sl, sdp);
 		if (sendto(fd, msg, (size_t)n, 0, (const struct sockaddr *)ng, sizeof(*ng)) < 0)
 			die("NG send");
@@ -281,6 +283,10 @@ main(int argc, char **argv)
 			direct = true;
 			continue;
 		}
+		if (strcmp(o, "--record") == 0) {
+			record = true;   /* every call recorded (NG "record call") */
+			continue;
+		}
 		if (strcmp(o, "--detect") == 0) {
 			detect = true;   /* in-band DTMF detection on every call */
 			continue;
@@ -305,7 +311,7 @@ main(int argc, char **argv)
 	}
 	if (!a_ns || !b_ns || n_calls == 0 || n_calls > 10000 || (!direct && !ng)) {
 		fprintf(stderr, "usage: relay_load --ng IP:PORT --a NS,IP --b NS,IP --calls K "
-				"--secs S [--warmup S] [--base-port P] [--direct] [--detect] [--label T]\n");
+				"--secs S [--warmup S] [--base-port P] [--direct] [--detect] [--record] [--label T]\n");
 		return 2;
 	}
 	if (ng) {
