@@ -91,6 +91,7 @@ struct rec_slot {
 	uint64_t next_flush;      /* TSC */
 	OggOpusEnc *enc;
 	bool failed;
+	bool stop;                /* a STOP came: finished at this poll's tick */
 };
 
 struct rec_shared {

@@ -227,10 +227,13 @@ rec_flush(unsigned lc, struct rec_slot *r, bool final)
 	return 0;
 }
 
-/* Frames [committed, @target) to the writer; silence where nothing came. */
-static void
+/* Frames [committed, @target) to the writer; silence where nothing came.
+ * True if it wrote any. */
+static bool
 rec_advance(unsigned lc, struct rec_slot *r, int64_t target)
 {
+	int64_t from = r->committed;
+
 	while (r->committed < target && !r->failed) {
 		uint32_t at = (uint32_t)(r->committed & (REC_FRAMES - 1));
 		int64_t n = RTE_MIN(target - r->committed, (int64_t)(REC_FRAMES - at));
@@ -254,6 +257,7 @@ rec_advance(unsigned lc, struct rec_slot *r, int64_t target)
 		memset(p, 0, (size_t)n * 4);
 		r->committed += n;
 	}
+	return r->committed != from;
 }
 
 /*
@@ -423,7 +427,7 @@ rec_finish(unsigned lc, struct rec_slot *r, int64_t until)
 }
 
 static void
-rec_cmd(unsigned lc, const struct rec_cmd *c, bool *stop)
+rec_cmd(unsigned lc, const struct rec_cmd *c)
 {
 	struct rec_slot *r = &rec_sh.slot[c->slot];
 
@@ -445,6 +449,7 @@ rec_cmd(unsigned lc, const struct rec_cmd *c, bool *stop)
 		r->file_bytes = 0;
 		r->out_len = 0;
 		r->failed = false;
+		r->stop = false;
 		r->enc = NULL;
 		r->fd = -1;
 		clock_gettime(CLOCK_REALTIME, &r->job->t_start);
@@ -469,10 +474,8 @@ rec_cmd(unsigned lc, const struct rec_cmd *c, bool *stop)
 	else if (c->op == REC_OP_RESUME)
 		r->state = 1;
 	else if (c->op == REC_OP_STOP)
-		stop[c->slot] = true;
+		r->stop = true;
 }
-
-static bool *stop_pending[RTE_MAX_LCORE];
 
 unsigned
 rec_poll(unsigned lc)
@@ -482,23 +485,20 @@ rec_poll(unsigned lc)
 	struct rec_item items[64];
 	unsigned nc, n, work = 0, budget = REC_BUDGET;
 	uint64_t now, hz = rte_get_timer_hz();
-	bool *stop = stop_pending[lc];
 	bool any_stop = false;
 
 	if (pr == NULL)
 		return 0;
-	if (stop == NULL) {
-		stop = stop_pending[lc] = calloc(rec_sh.max, sizeof(bool));
-		if (stop == NULL)
-			return 0;
+	/* every command first: a START is seen before the first packet it
+	 * allows (the main lcore enqueues it before it taps the streams) */
+	while ((nc = rte_ring_sc_dequeue_burst_elem(rec_sh.cmd[lc], cmds, sizeof(cmds[0]), 32,
+						    NULL)) > 0) {
+		for (unsigned i = 0; i < nc; i++) {
+			rec_cmd(lc, &cmds[i]);
+			any_stop |= cmds[i].op == REC_OP_STOP;
+		}
+		work += nc;
 	}
-	/* commands first: a START is seen before the first packet it allows */
-	nc = rte_ring_sc_dequeue_burst_elem(rec_sh.cmd[lc], cmds, sizeof(cmds[0]), 32, NULL);
-	for (unsigned i = 0; i < nc; i++) {
-		rec_cmd(lc, &cmds[i], stop);
-		any_stop |= cmds[i].op == REC_OP_STOP;
-	}
-	work += nc;
 	while (budget > 0 &&
 	       (n = rte_ring_sc_dequeue_burst_elem(pr, items, sizeof(items[0]), 64, NULL)) > 0) {
 		for (unsigned i = 0; i < n; i++) {
@@ -540,20 +540,21 @@ rec_poll(unsigned lc)
 
 			if (r->state == 0 || r->lc != lc)
 				continue;
-			if (stop[s] || r->failed || low) {
-				if (low && !stop[s] && !r->failed) {
+			if (r->stop || r->failed || low) {
+				if (low && !r->stop && !r->failed) {
 					/* the free-space floor: stop cleanly before
 					 * the disk is full */
 					r->job->status = REC_ST_DISK_FULL;
 					r->job->err = ENOSPC;
 					RCOUNT(lc, rec_disk_full, 1);
 				}
-				stop[s] = false;
+				r->stop = false;
 				rec_finish(lc, r, frames_at(r, now));
 				work++;
 				continue;
 			}
-			rec_advance(lc, r, frames_at(r, now) - jitter);
+			if (rec_advance(lc, r, frames_at(r, now) - jitter))
+				work++;       /* encoding is work: busy, not idle */
 			if (now >= r->next_flush) {
 				rec_flush(lc, r, false);
 				r->next_flush = now + flush;
