@@ -11,7 +11,8 @@
  * worker side's cost per tapped packet (the tap alone: one more mbuf
  * reference and a ring enqueue), and whether the recorder kept up
  * (late packets, ring full, bytes written).
- *   rec_bench [EAL args] -- DIR SECONDS FORMAT N...   (FORMAT wav or opus)
+ * The feeder runs on a second lcore, as a worker would.
+ *   rec_bench -l 0,1 [EAL args] -- DIR SECONDS FORMAT N...   (FORMAT wav or opus)
  */
 #include <math.h>
 #include <stdio.h>
@@ -60,11 +61,77 @@ sum(enum dp_counter c)
 	return v[c];
 }
 
+struct feed {
+	unsigned n;
+	uint32_t *sts;
+	struct rte_mbuf **pk;
+	struct rte_mempool *pool;
+	uint64_t start, end, taps, t_tap;
+};
+
+static uint8_t audio[2][8000];
+
+/* A worker's part, on its own lcore: every 20 ms one packet from each
+ * party of each call, made (the NIC's work, not timed) and tapped (timed),
+ * stamped with when it was due. */
+static int
+feeder(void *arg)
+{
+	struct feed *f = arg;
+	uint64_t tick = rte_get_tsc_hz() / 50, next = f->start, off = 0;
+	uint32_t ts = 0;
+
+	while (next < f->end) {
+		uint64_t t0, t1;
+
+		for (unsigned c = 0; c < f->n; c++)
+			for (unsigned side = 0; side < 2; side++) {
+				struct rte_mbuf *m = rte_pktmbuf_alloc(f->pool);
+				uint8_t *rtp = m ? (uint8_t *)rte_pktmbuf_append(m, 12 + 160) : NULL;
+
+				f->pk[2 * c + side] = NULL;
+				if (rtp == NULL) {
+					rte_pktmbuf_free(m);
+					continue;
+				}
+				rtp[0] = 0x80;
+				rtp[1] = 8;
+				rtp[2] = (uint8_t)(ts >> 12); rtp[3] = (uint8_t)(ts >> 4);
+				rtp[4] = (uint8_t)(ts >> 24); rtp[5] = (uint8_t)(ts >> 16);
+				rtp[6] = (uint8_t)(ts >> 8); rtp[7] = (uint8_t)ts;
+				rtp[8] = 0; rtp[9] = 0; rtp[10] = (uint8_t)side; rtp[11] = (uint8_t)c;
+				memcpy(rtp + 12, audio[side] + off, 160);
+				f->pk[2 * c + side] = m;
+			}
+		t0 = rte_rdtsc();
+		for (unsigned i = 0; i < 2 * f->n; i++) {
+			struct flow_stream *s = &flow_streams[f->sts[i]];
+
+			if (f->pk[i] == NULL)
+				continue;
+			s->last_tsc = next;
+			rec_tap(rte_lcore_id(), s, f->pk[i], rte_pktmbuf_mtod(f->pk[i], uint8_t *), 12 + 160);
+			f->taps++;
+		}
+		t1 = rte_rdtsc();
+		f->t_tap += t1 - t0;
+		for (unsigned i = 0; i < 2 * f->n; i++)
+			rte_pktmbuf_free(f->pk[i]);      /* as the TX path would */
+		ts += 160;
+		off = (off + 160) % sizeof(audio[0]);
+		next += tick;
+		while (rte_rdtsc() < next)
+			rte_delay_us_sleep(500);
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
-	static uint8_t audio[2][8000];
 	struct rte_mempool *pool;
+	static struct feed fd;
+	unsigned feed_lcore;
 	const char *dir, *fmt;
 	double secs;
 	int ret = rte_eal_init(argc, argv);
@@ -89,9 +156,14 @@ main(int argc, char **argv)
 	cfg.dp.rec.min_free_mb = 0;
 	cfg.dp.rec.ring = 1 << 18;
 	cfg.dp.rec.opus_bitrate = 32000;
-	cfg.dp.rec.opus_complexity = 5;
+	cfg.dp.rec.opus_complexity = (unsigned)(getenv("OPUS_COMPLEXITY") ? atoi(getenv("OPUS_COMPLEXITY")) : 0);
 	dp.cfg = &cfg;
 	dp.main_lcore = rte_lcore_id();   /* no recorder lcore: the main one records */
+	feed_lcore = rte_get_next_lcore(dp.main_lcore, 1, 0);
+	if (feed_lcore >= RTE_MAX_LCORE) {
+		fprintf(stderr, "rec_bench: needs a second lcore for the feeder (-l 0,1)\n");
+		return 2;
+	}
 	make_audio(audio[0], sizeof(audio[0]), 1);
 	make_audio(audio[1], sizeof(audio[1]), 2);
 	pool = rte_pktmbuf_pool_create("bench", 1 << 17, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
@@ -103,9 +175,8 @@ main(int argc, char **argv)
 	for (int k = 4; k < argc; k++) {
 		unsigned n = (unsigned)atoi(argv[k]);
 		uint64_t hz = rte_get_tsc_hz(), t_tap = 0, t_rec = 0, taps = 0;
-		uint64_t start, end, next, tick = hz / 50, off = 0;
+		uint64_t start, end;
 		uint64_t late0, full0, bytes0, pk0, fin0;
-		uint32_t ts = 0;
 		uint32_t *sts = calloc(2 * (size_t)n, sizeof(uint32_t));
 		uint32_t *slots = calloc(n, sizeof(uint32_t));
 		struct rte_mbuf **pk = calloc(2 * (size_t)n, sizeof(*pk));
@@ -137,60 +208,31 @@ main(int argc, char **argv)
 				return 1;
 			}
 		}
+		/* the feeder (a worker's part) on its own lcore, the recorder here */
+		fd.n = n;
+		fd.sts = sts;
+		fd.pk = pk;
+		fd.pool = pool;
+		fd.taps = fd.t_tap = 0;
 		start = rte_rdtsc();
-		next = start;
 		end = start + (uint64_t)(secs * (double)hz);
-		while (rte_rdtsc() < end) {
-			uint64_t t0 = rte_rdtsc(), t1;
-
-			/* one 20 ms packet from each party of each call, made
-			 * first (that is the NIC's work), then tapped (timed) */
-			for (unsigned c = 0; c < n; c++)
-				for (unsigned side = 0; side < 2; side++) {
-					struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
-					uint8_t *rtp = m ? (uint8_t *)rte_pktmbuf_append(m, 12 + 160) : NULL;
-
-					pk[2 * c + side] = NULL;
-					if (rtp == NULL) {
-						rte_pktmbuf_free(m);
-						continue;
-					}
-					rtp[0] = 0x80;
-					rtp[1] = 8;
-					rtp[2] = (uint8_t)(ts >> 12); rtp[3] = (uint8_t)(ts >> 4);
-					rtp[4] = (uint8_t)(ts >> 24); rtp[5] = (uint8_t)(ts >> 16);
-					rtp[6] = (uint8_t)(ts >> 8); rtp[7] = (uint8_t)ts;
-					rtp[8] = 0; rtp[9] = 0; rtp[10] = (uint8_t)side; rtp[11] = (uint8_t)c;
-					memcpy(rtp + 12, audio[side] + off, 160);
-					pk[2 * c + side] = m;
-				}
-			t0 = rte_rdtsc();
-			for (unsigned i = 0; i < 2 * n; i++) {
-				struct flow_stream *s = &flow_streams[sts[i]];
-
-				if (pk[i] == NULL)
-					continue;
-				s->last_tsc = t0;
-				rec_tap(dp.main_lcore, s, pk[i], rte_pktmbuf_mtod(pk[i], uint8_t *), 12 + 160);
-				taps++;
-			}
-			t1 = rte_rdtsc();
-			t_tap += t1 - t0;
-			for (unsigned i = 0; i < 2 * n; i++)
-				rte_pktmbuf_free(pk[i]);      /* as the TX path would */
-			ts += 160;
-			off = (off + 160) % sizeof(audio[0]);
-			next += tick;
-			/* the recorder until the next 20 ms are due */
-			while (rte_rdtsc() < next) {
-				uint64_t a = rte_rdtsc();
-
-				if (rec_poll(dp.main_lcore) > 0)
-					t_rec += rte_rdtsc() - a;
-				else
-					rte_delay_us_sleep(200);
-			}
+		fd.start = start;
+		fd.end = end;
+		if (rte_eal_remote_launch(feeder, &fd, feed_lcore) < 0) {
+			fprintf(stderr, "rec_bench: cannot launch the feeder on lcore %u\n", feed_lcore);
+			return 1;
 		}
+		while (rte_rdtsc() < end) {
+			uint64_t a = rte_rdtsc();
+
+			if (rec_poll(dp.main_lcore) > 0)
+				t_rec += rte_rdtsc() - a;
+			else
+				rte_delay_us_sleep(200);
+		}
+		rte_eal_wait_lcore(feed_lcore);
+		taps = fd.taps;
+		t_tap = fd.t_tap;
 		{
 			double wall = (double)(rte_rdtsc() - start) / (double)hz;
 			double busy = (double)t_rec / (double)hz / wall;

@@ -6,7 +6,7 @@
 # the disk). usage: bench/rec_bench.sh REC_BENCH [SECONDS]
 set -u
 BIN=$1 SECS=${2:-10}
-EAL=(-l 0 --no-huge --no-pci -m 1024 --no-shconf --no-telemetry --log-level=1 --)
+EAL=(-l 0,1 --no-huge --no-pci -m 1024 --no-shconf --no-telemetry --log-level=1 --)
 D=$(mktemp -d /var/tmp/cprecbench.XXXXXX)
 M=$(mktemp -d /dev/shm/cprecbench.XXXXXX)
 trap 'rm -rf "$D" "$M"' EXIT

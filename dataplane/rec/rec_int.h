@@ -92,6 +92,7 @@ struct rec_slot {
 	OggOpusEnc *enc;
 	bool failed;
 	bool stop;                /* a STOP came: finished at this poll's tick */
+	bool opened;              /* its files exist (opened at a tick after START) */
 };
 
 struct rec_shared {

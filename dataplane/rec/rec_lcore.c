@@ -28,6 +28,7 @@
 #define RCOUNT(lc, ctr, n) DP_COUNT(lc, DP_STATS_NOPORT, ctr, n)
 #define REC_TICK_MS 5
 #define REC_BUDGET 2048           /* packets per poll */
+#define REC_OPENS_PER_TICK 16     /* recordings whose files open per tick */
 
 static int16_t ulaw_tab[256], alaw_tab[256];
 
@@ -426,14 +427,35 @@ rec_finish(unsigned lc, struct rec_slot *r, int64_t until)
 		rec_job_free(j);
 }
 
+/* Opens a started recording's files. False if that failed (the recording
+ * is then finished as open-failed). */
+static bool
+rec_open_now(unsigned lc, struct rec_slot *r, uint32_t slot, uint64_t flush)
+{
+	int err = rec_open(r);
+
+	r->opened = true;
+	if (err < 0) {
+		r->job->status = REC_ST_OPEN_FAILED;
+		r->job->err = -err;
+		RCOUNT(lc, rec_io_errors, 1);
+		r->failed = true;
+		rec_finish(lc, r, 0);
+		return false;
+	}
+	/* the first flush now (the headers), later ones spread over the
+	 * period by slot, so recordings that start together do not all
+	 * write in the same tick */
+	r->next_flush = rte_rdtsc() + flush * (slot % 16) / 16;
+	return true;
+}
+
 static void
 rec_cmd(unsigned lc, const struct rec_cmd *c)
 {
 	struct rec_slot *r = &rec_sh.slot[c->slot];
 
 	if (c->op == REC_OP_START) {
-		int err;
-
 		if (r->ring == NULL)
 			r->ring = calloc(REC_FRAMES * 2, sizeof(int16_t));
 		else
@@ -453,18 +475,18 @@ rec_cmd(unsigned lc, const struct rec_cmd *c)
 		r->enc = NULL;
 		r->fd = -1;
 		clock_gettime(CLOCK_REALTIME, &r->job->t_start);
-		err = r->ring == NULL ? -ENOMEM : rec_open(r);
-		if (err < 0) {
+		/* the files are opened at a later tick, a few per tick (a burst
+		 * of starts must not hold up the packets of running ones) */
+		r->opened = false;
+		r->state = 1;
+		if (r->ring == NULL) {
 			r->job->status = REC_ST_OPEN_FAILED;
-			r->job->err = -err;
+			r->job->err = ENOMEM;
 			RCOUNT(lc, rec_io_errors, 1);
 			r->failed = true;
-			r->state = 1;
+			r->opened = true;
 			rec_finish(lc, r, 0);
-			return;
 		}
-		r->state = 1;
-		r->next_flush = r->start_tsc;
 		return;
 	}
 	if (r->state == 0 || r->gen != c->gen)
@@ -535,11 +557,21 @@ rec_poll(unsigned lc)
 		uint64_t flush = hz * dp.cfg->dp.rec.flush_ms / 1000;
 		bool low = rec_sh.disk_low;
 
+		unsigned opens = 0;
+
 		for (uint32_t s = 0; s < rec_sh.max; s++) {
 			struct rec_slot *r = &rec_sh.slot[s];
 
 			if (r->state == 0 || r->lc != lc)
 				continue;
+			if (!r->opened && (opens < REC_OPENS_PER_TICK || r->stop || low)) {
+				opens++;
+				work++;
+				if (!rec_open_now(lc, r, s, flush))
+					continue;      /* could not: finished as open-failed */
+			}
+			if (!r->opened)
+				continue;    /* next tick: its audio waits in its ring */
 			if (r->stop || r->failed || low) {
 				if (low && !r->stop && !r->failed) {
 					/* the free-space floor: stop cleanly before
@@ -575,8 +607,11 @@ rec_lcore_finish_all(unsigned lc)
 	for (uint32_t s = 0; s < rec_sh.max; s++) {
 		struct rec_slot *r = &rec_sh.slot[s];
 
-		if (r->state != 0 && r->lc == lc)
-			rec_finish(lc, r, frames_at(r, now));
+		if (r->state == 0 || r->lc != lc)
+			continue;
+		if (!r->opened && !rec_open_now(lc, r, s, 0))
+			continue;
+		rec_finish(lc, r, frames_at(r, now));
 	}
 }
 

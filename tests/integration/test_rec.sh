@@ -94,8 +94,8 @@ RL_T0=$(last_ng_ms)
 # the WAV call: start recording over NG, with metadata and a label
 RW_PATH=$(ngj srw "d7:command15:start recording7:call-id2:rw8:metadata27:customer=4711;queue=support5:label8:customere" | jget recording)
 RW_T0=$(last_ng_ms)
-check "start recording answers with the file's path ($RW_PATH)" \
-    test -n "$RW_PATH" -a -f "$RW_PATH.part"
+check "start recording answers with the file's path ($RW_PATH), written as .part" \
+    wait_for 2 test -n "$RW_PATH" -a -f "$RW_PATH.part"
 switch_loss "$RL_PA" 5
 for c in rw:6000:7000:$RW_PA:$RW_PB ro:6002:7002:$RO_PA:$RO_PB rl:6004:7004:$RL_PA:$RL_PB; do
     IFS=: read -r n cp ap pa pb <<<"$c"
