@@ -46,6 +46,7 @@ on_signal(int s)
 }
 
 static bool detect;   /* --detect: in-band DTMF detection on every call */
+static bool record;   /* --record: every call recorded (NG "record call" in the answer) */
 
 static unsigned
 ng_req(int fd, const struct sockaddr_in *ng, const char *cmd, unsigned call, uint32_t ip,
@@ -59,10 +60,11 @@ ng_req(int fd, const struct sockaddr_in *ng, const char *cmd, unsigned call, uin
 	sl = snprintf(sdp, sizeof(sdp), "v=0\r\nc=IN IP4 %s\r\nm=audio %u RTP/AVP 0\r\n", ips, port);
 	cl = snprintf(cid, sizeof(cid), "mg-%d-%u", (int)getpid(), call);
 	n = snprintf(msg, sizeof(msg),
-		     "%s%d-%u d7:command%zu:%s7:call-id%d:%s8:from-tag1:A%s%s3:sdp%d:%se", cmd,
+		     "%s%d-%u d7:command%zu:%s7:call-id%d:%s8:from-tag1:A%s%s%s3:sdp%d:%se", cmd,
 		     (int)getpid(), call, strlen(cmd), cmd, cl, cid,
 		     strcmp(cmd, "answer") == 0 ? "6:to-tag1:B" : "",
-		     detect && strcmp(cmd, "offer") == 0 ? "5:flagsl11:detect DTMFe" : "", sl, sdp);
+		     detect && strcmp(cmd, "offer") == 0 ? "5:flagsl11:detect DTMFe" : "",
+		     record && strcmp(cmd, "answer") == 0 ? "11:record call3:yes" : "", sl, sdp);
 	if (sendto(fd, msg, (size_t)n, 0, (const struct sockaddr *)ng, sizeof(*ng)) < 0 ||
 	    (n = (int)recv(fd, rep, sizeof(rep) - 1, 0)) <= 0) {
 		fprintf(stderr, "memif_gen: NG %s: %s\n", cmd, strerror(errno));
@@ -196,6 +198,9 @@ main(int argc, char **argv)
 		} else if (strcmp(o, "--detect") == 0) {
 			detect = true;
 			i--;    /* takes no value */
+		} else if (strcmp(o, "--record") == 0) {
+			record = true;
+			i--;    /* takes no value */
 		} else if (strcmp(o, "--relay") == 0) {
 			inet_pton(AF_INET, v, &ip_relay);
 		} else if (strcmp(o, "--a") == 0) {
@@ -213,7 +218,7 @@ main(int argc, char **argv)
 	}
 	if (calls == 0 || calls > 4000 || !ip_a || !ip_b || !ip_relay || !ng.sin_port) {
 		fprintf(stderr, "usage: memif_gen [EAL] -- --ng IP:PORT --relay IP --a IP --b IP "
-				"--calls K --secs S [--detect first: in-band DTMF detection on]\n");
+				"--calls K --secs S [--detect first: in-band DTMF detection on] [--record first: every call recorded]\n");
 		return 2;
 	}
 	signal(SIGINT, on_signal);

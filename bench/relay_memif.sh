@@ -12,6 +12,9 @@
 # Reported: Mpps relayed, the worker's busy share (busy_cycles), and the
 # ratio to the ceiling (goal: at least 70% per worker core).
 #
+# MODES="off record" runs each load again with every call recorded (WAV;
+# the recorder is the main lcore): the relay rate with the tap on every
+# packet and the recorder overrun.
 # With MODES="off detect" each load runs twice, without and with in-band
 # DTMF detection on every stream (NG "detect DTMF": the worker hands each
 # payload to the dsp role, here the main lcore), and the detection run
@@ -47,13 +50,14 @@ for k in "${LOADS[@]}"; do
   plain=0
   for mode in "${MODES[@]}"; do
     sed "s|/run/callplane-bench.memif|$W/m.sock|" "$SRC/config/bench-memif.yaml" > "$W/c.yaml"
+    printf '  recording:\n    dir: %s/rec\n' "$W" >> "$W/c.yaml"
     rm -f "$W/m.sock"
     "$BUILD/callplane-dp" -c "$W/c.yaml" --file-prefix "cpbm$$" > "$W/dp.log" 2>&1 &
     DP=$!
     for _ in $(seq 50); do grep -q ': ready' "$W/dp.log" && break; sleep 0.2; done
     out=$("$BUILD/bench/memif_gen" -l 0 --no-huge --no-pci -m 512 --file-prefix "cpgm$$" \
         --vdev="net_memif0,role=client,socket=$W/m.sock,id=0,socket-abstract=no" --log-level=3 -- \
-        $([ "$mode" = detect ] && echo --detect) --ng 127.0.0.1:2299 --relay 198.19.0.1 --a 198.19.0.10 --b 198.19.0.20 \
+        $([ "$mode" = detect ] && echo --detect) $([ "$mode" = record ] && echo --record) --ng 127.0.0.1:2299 --relay 198.19.0.1 --a 198.19.0.10 --b 198.19.0.20 \
         --calls "$k" --secs "$SECS" | tail -1)
     hz=$("$TEL" --prefix "cpbm$$" --get /callplane/info tsc_hz)
     up=$("$TEL" --prefix "cpbm$$" --get /callplane/info uptime_s)
@@ -65,11 +69,12 @@ print(" ".join(f"{k}={v}" for k, v in d.items() if k.startswith("drop_") and v))
     dsp=$("$TEL" --prefix "cpbm$$" /callplane/stats | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
-print(d.get("dsp_payloads", 0), d.get("dsp_ring_full", 0))')
+print(d.get("dsp_payloads", 0), d.get("dsp_ring_full", 0), d.get("rec_packets", 0),
+      d.get("rec_ring_full", 0), d.get("rec_late", 0) + d.get("rec_bad", 0))')
     kill "$DP"; wait "$DP" 2>/dev/null; DP=""
     plain=$(python3 - "$k" "$out" "$ceil" "$hz" "$up" "$busy" "$drops" "$mode" "$plain" $dsp <<'PY'
 import re, sys
-k, out, ceil, hz, up, busy, drops, mode, plain, dsp_ok, dsp_full = sys.argv[1:]
+k, out, ceil, hz, up, busy, drops, mode, plain, dsp_ok, dsp_full, rec_ok, rec_full, rec_off = sys.argv[1:]
 kv = dict(re.findall(r"(\w+)=(\S+)", out))
 pps = int(kv.get("median_pps", 0))
 share = int(busy) / int(hz) / max(1, int(up))
@@ -78,6 +83,11 @@ if mode == "detect":
     extra = (f"; in-band DTMF detection on every stream: {100 * pps / max(1, int(plain)):.1f}% "
              f"of the plain rate, dsp role analysed {dsp_ok} payloads, skipped {dsp_full} "
              f"(ring full)")
+if mode == "record":
+    extra = (f"; every call recorded: {100 * pps / max(1, int(plain)):.1f}% of the plain rate; "
+             f"the recorder (main lcore) took {rec_ok} packets, {rec_full} found its ring full, "
+             f"{rec_off} off its timeline (this generator sends each stream far faster than "
+             f"50 packets/s)")
 print(f"relay: {k:>5} calls  {pps / 1e6:6.2f} Mpps relayed on 1 worker core "
       f"({100 * pps / 1e6 / float(ceil):5.1f}% of the {ceil} Mpps ceiling); "
       f"worker busy {100 * share:.0f}% of its uptime; {drops or 'no drops'}{extra}",

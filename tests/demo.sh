@@ -6,7 +6,8 @@
 # the carrier host and hands them to agents whose phones live on the
 # agents host. Three SIPp phones register with digest authentication, a
 # batch of SIPp callers dials the support line with G.711 audio, two of
-# them give up while waiting, and the figures show what happened.
+# them give up while waiting, every answered call is recorded (the support
+# queue's record-all), and the figures and files show what happened.
 set -u
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 . "$SRC/tests/testbed.sh"
@@ -16,18 +17,23 @@ CTL=${CALLPLANECTL:-$(dirname "$CP")/callplanectl}
 WORK=$(mktemp -d /tmp/callplane-demo.XXXXXX)
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 CALLS=9 IMPATIENT=2
+# the test bed's config, with every call the support queue connects recorded
+CONF=$WORK/callplane.yaml
+sed -e "s|    unix: \"@callplane-events\"|    unix: \"@callplane-events\"\n  recording:\n    dir: $WORK/recordings|" \
+    -e 's|^      agents: \["1001", "1002", "1003"\]$|&\n      record: true|' \
+    "$SRC/config/testbed.yaml" > "$CONF"
 
 say "Test bed: appliance, carrier and agents hosts in network namespaces (198.18.0.0/24)"
 tb_up || exit 1
 trap 'tb_down' EXIT
-say "Booting callplane-dp -c config/testbed.yaml (EAL --no-huge, net_af_packet on eth0, exception tap cp0)"
-tb_dp_start "$SRC/config/testbed.yaml" "$WORK/dp.log" || exit 1
+say "Booting callplane-dp -c config/testbed.yaml + recording (EAL --no-huge, net_af_packet on eth0, exception tap cp0)"
+tb_dp_start "$CONF" "$WORK/dp.log" || exit 1
 grep -A3 ': ready' "$WORK/dp.log"
 printf 'carrier$ ping 198.18.0.1: '
 ip netns exec "$TB_CARRIER" ping -c 2 -i 0.2 -W 2 "$TB_APP_IP4" | grep -o '[0-9]* received'
 
 say "Starting callplane-cp: SIP on 198.18.0.1:5060 (through the exception path), NG to callplane-dp, control API, /metrics"
-ip netns exec "$TB_APP" "$CP" -c "$SRC/config/testbed.yaml" --stats-file "$WORK/cp.json" \
+ip netns exec "$TB_APP" "$CP" -c "$CONF" --stats-file "$WORK/cp.json" \
     --api-socket "$WORK/cp.sock" > "$WORK/cp.log" 2>&1 &
 CP_PID=$!
 TB_PIDS+=("$CP_PID")
@@ -78,12 +84,23 @@ say "What happened"
 echo "control plane's call log (callplane-cp):"
 grep -E "INVITE from|queued|connected|hung up while|ended" "$WORK/cp.log" | sed 's/^callplane-cp: /  /' | head -60
 echo
+sleep 1.5   # the last recordings are finished
+echo "recordings (stereo WAV, caller left, agent right; a JSON sidecar each):"
+grep -E ": recording .* (complete|ended early)" "$WORK/cp.log" | sed 's/^callplane-cp: /  /' | head -12
+ls -l "$WORK/recordings" | grep -E '\.(wav|json)$' | awk '{print "  " $5 "  " $9}' | head -6
+f=$(ls "$WORK/recordings"/*.wav 2>/dev/null | head -1)
+if [ -n "$f" ]; then
+    echo "  ffprobe: $(ffprobe -v error -show_entries stream=codec_name,sample_rate,channels:format=duration -of csv=p=0 "$f" | tr '\n' ' ')"
+    python3 -c 'import json, sys; d = json.load(open(sys.argv[1]))
+print("  sidecar:", json.dumps({k: d[k] for k in ("call-id", "start", "duration", "sha256", "metadata", "status")}))' "${f%.wav}.json"
+fi
+echo
 ctl queues list
 ctl agents list
 ctl dataplane ports
 echo "prometheus\$ curl http://127.0.0.1:9464/metrics (excerpt)"
 ip netns exec "$TB_APP" curl -s --max-time 15 http://127.0.0.1:9464/metrics |
-    grep -E '^callplane_(calls_total\{outcome="(answered|abandoned)"\}|dp_sessions_created_total|media_mos_(count|sum)|dp_port_relayed_total)' |
+    grep -E '^callplane_(calls_total\{outcome="(answered|abandoned)"\}|dp_sessions_created_total|media_mos_(count|sum)|dp_port_relayed_total|recordings_total)' |
     sed 's/^/  /'
 echo
 ok=$(tail -1 "$WORK/uac.csv" | cut -d';' -f16); ab=$(tail -1 "$WORK/uac2.csv" | cut -d';' -f16)
@@ -118,5 +135,6 @@ cat <<TXT
   Dataplane counters:  tests/lib/dptel.py --prefix \$TB_ID /callplane/stats   (also /ports /lcores /neigh)
   Media sessions (NG): rtpengine-ng-client --proxy-address 127.0.0.1 --proxy-port 2223 list   (in the app namespace)
   Validate a config:   build/callplane-cp --check-config config/testbed.yaml
+  Recordings:          $WORK/recordings   (play: ffplay FILE.wav; sidecars: FILE.json)
   This run's logs:     $WORK/cp.log $WORK/dp.log
 TXT
