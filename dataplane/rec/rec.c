@@ -95,6 +95,7 @@ rec_init(uint32_t max_streams)
 	unsigned ids[RTE_MAX_LCORE];
 	unsigned n = rec_lcores(ids, RTE_MAX_LCORE);
 	char lock[PATH_MAX];
+	uint32_t ring_size;
 	int rc;
 
 	(void)max_streams;
@@ -111,12 +112,29 @@ rec_init(uint32_t max_streams)
 				      (int)rte_socket_id(), RING_F_SC_DEQ);
 	if (rec_sh.to_close == NULL || rec_sh.done == NULL)
 		return -rte_errno;
+	/*
+	 * Every queued packet holds an mbuf: all the recorder rings together
+	 * may hold at most a quarter of the pool, or a recorder that falls
+	 * behind would starve the ports of buffers and slow the relay.
+	 */
+	{
+		uint32_t cap = dp.cfg->dp.mempool.mbufs / 4 / n;
+
+		ring_size = rte_align32pow2(c->ring);
+		if (cap >= 256 && ring_size > cap) {
+			while (ring_size > cap)
+				ring_size >>= 1;
+			REC_LOG(NOTICE, "recording.ring %u -> %u per recorder lcore: queued packets "
+				"hold mbufs, at most a quarter of mempool.mbufs (%u) in all\n", c->ring,
+				ring_size, dp.cfg->dp.mempool.mbufs);
+		}
+	}
 	for (unsigned i = 0; i < n; i++) {
 		char name[RTE_RING_NAMESIZE];
 
 		snprintf(name, sizeof(name), "rec_%u", ids[i]);
 		rec_sh.ring[ids[i]] = rte_ring_create_elem(name, sizeof(struct rec_item),
-			rte_align32pow2(c->ring), (int)rte_socket_id(), RING_F_SC_DEQ);
+			ring_size, (int)rte_socket_id(), RING_F_SC_DEQ);
 		snprintf(name, sizeof(name), "rec_cmd_%u", ids[i]);
 		rec_sh.cmd[ids[i]] = rte_ring_create_elem(name, sizeof(struct rec_cmd), REC_CMD_RING,
 			(int)rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
