@@ -208,6 +208,14 @@ check "Opus via the offer's record call: metadata and format in the event" that 
 check "every relayed RTP packet was placed or counted (rec_packets $(dstat rec_packets), late $(dstat rec_late), ring full $(dstat rec_ring_full))" \
     test "$(dstat rec_packets)" -ge 15000 -a "$(dstat rec_ring_full)" -eq 0
 
+# an SRTP call is relayed encrypted: recording it is refused, not noise
+SAVP=$(printf 'v=0\r\nc=IN IP4 %s\r\nm=audio 6040 RTP/SAVP 0\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n' "$TB_CARRIER_IP4")
+ng os "d7:command5:offer7:call-id2:sc8:from-tag3:A-s3:sdp$(benstr "$SAVP")e" >/dev/null
+REP=$(ng ss "d7:command15:start recording7:call-id2:sce")
+check "start recording on an SRTP call is refused with the reason" \
+    grep -q "Recording SRTP calls is not supported yet" <<<"$REP"
+ng ds "d7:command6:delete7:call-id2:sce" >/dev/null
+
 # --- 2. kill -9 mid-call: partial files play, the next start finishes them
 head -c 80000 "$WORK/sweep.al" > "$WORK/sweep10.al"
 call k1 6010 7010; K1_PA=$PA

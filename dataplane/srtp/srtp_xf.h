@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * callplane's own SRTP/SRTCP transform (RFC 3711, RFC 7714): key
+ * derivation, AES counter mode with HMAC-SHA1, AES-GCM, rollover counter
+ * estimation and a 128-packet replay window, SRTCP with its index and
+ * E-bit. Contexts are set up on the main lcore (srtp_xf_init allocates);
+ * protect/unprotect run on the lcore that owns the stream's state and
+ * never allocate, lock or block. Tested byte for byte against libsrtp
+ * (tests/unit/test_srtp.c).
+ */
+#ifndef DP_SRTP_XF_H
+#define DP_SRTP_XF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum srtp_suite {
+	SRTP_AES_CM_128_HMAC_SHA1_80,
+	SRTP_AES_CM_128_HMAC_SHA1_32,
+	SRTP_AES_256_CM_HMAC_SHA1_80,
+	SRTP_AES_256_CM_HMAC_SHA1_32,
+	SRTP_AEAD_AES_128_GCM,
+	SRTP_AEAD_AES_256_GCM,
+	SRTP_SUITE_COUNT
+};
+
+/* The SDES (RFC 4568) name of a suite, and back (-1 if unknown). */
+const char *srtp_suite_name(enum srtp_suite s);
+int srtp_suite_by_name(const char *name, size_t len);
+/* Master key and salt lengths of a suite (bytes). */
+unsigned srtp_suite_key_len(enum srtp_suite s);
+unsigned srtp_suite_salt_len(enum srtp_suite s);
+
+#define SRTP_REPLAY_WINDOW 128
+#define SRTP_MAX_TRAILER 16     /* bytes protect adds at most (tag, SRTCP index) */
+
+/* Replay and rollover state of one direction of one SSRC. */
+struct srtp_xf_state {
+	bool init;
+	uint32_t roc;            /* RTP: rollover counter of the highest index */
+	uint16_t s_l;            /* RTP: highest sequence number */
+	uint64_t win[2];         /* bit i: index (highest - i) seen */
+	uint32_t rtcp_idx;       /* SRTCP: highest index (rx) / last sent (tx) */
+	uint64_t rtcp_win[2];
+	bool rtcp_init;
+};
+
+struct srtp_xf;   /* opaque: keys and cipher contexts */
+
+/*
+ * Main lcore: derives the session keys of @suite from the master key and
+ * salt (RFC 3711 4.3, key derivation rate 0). 0 or -errno; *out on
+ * success (free with srtp_xf_free).
+ */
+int srtp_xf_create(struct srtp_xf **out, enum srtp_suite suite, const uint8_t *master_key,
+		   const uint8_t *master_salt);
+void srtp_xf_free(struct srtp_xf *x);
+
+/* Test hooks (known-answer tests): a context from session keys directly
+ * (RFC 7714's vectors give those), and the AES-CM keystream for an IV. */
+int srtp_xf_create_session(struct srtp_xf **out, enum srtp_suite suite, const uint8_t *key,
+			   const uint8_t *salt, const uint8_t *auth_key);
+int srtp_xf_keystream(unsigned key_len, const uint8_t *key, const uint8_t iv[16], uint8_t *out,
+		      unsigned n);
+
+/* The RFC 3711 key derivation (PRF AES-CM, rate 0), for the known-answer
+ * tests: @out_len bytes of session key material for @label. */
+int srtp_xf_kdf(unsigned key_len, const uint8_t *master_key, const uint8_t *master_salt,
+		unsigned salt_len, uint8_t label, uint8_t *out, unsigned out_len);
+
+/*
+ * Protects the RTP packet @pkt (@len bytes, room for @cap) in place. The
+ * new length, or -EINVAL (not RTP, no room), -ENOSPC.
+ */
+int srtp_xf_protect(struct srtp_xf *x, struct srtp_xf_state *st, uint8_t *pkt, unsigned len,
+		    unsigned cap);
+/*
+ * Unprotects the SRTP packet @pkt in place: the RTP length, or -EINVAL
+ * (malformed), -EBADMSG (authentication failed), -EALREADY (a replay),
+ * -ESTALE (older than the replay window). State changes only when the
+ * packet authenticates.
+ */
+int srtp_xf_unprotect(struct srtp_xf *x, struct srtp_xf_state *st, uint8_t *pkt, unsigned len);
+/* The same for RTCP/SRTCP (encrypted, E-bit set). */
+int srtp_xf_protect_rtcp(struct srtp_xf *x, struct srtp_xf_state *st, uint8_t *pkt, unsigned len,
+			 unsigned cap);
+int srtp_xf_unprotect_rtcp(struct srtp_xf *x, struct srtp_xf_state *st, uint8_t *pkt,
+			   unsigned len);
+
+#endif
