@@ -192,6 +192,120 @@ parse_rtpmap(const char *s, const char *end, struct sdp_media *m)
 	return 0;
 }
 
+static int
+b64v(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+int
+sdp_b64_decode(const char *in, size_t len, uint8_t *out, size_t cap)
+{
+	size_t n = 0;
+	uint32_t acc = 0;
+	int bits = 0;
+
+	while (len > 0 && in[len - 1] == '=')
+		len--;
+	for (size_t i = 0; i < len; i++) {
+		int v = b64v(in[i]);
+
+		if (v < 0)
+			return -1;
+		acc = acc << 6 | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (n >= cap)
+				return -1;
+			out[n++] = (uint8_t)(acc >> bits);
+		}
+	}
+	return (int)n;
+}
+
+size_t
+sdp_b64_encode(const uint8_t *in, size_t len, char *out, size_t cap)
+{
+	static const char t[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t n = 0;
+
+	if (cap < ((len + 2) / 3) * 4 + 1)
+		return 0;
+	for (size_t i = 0; i < len; i += 3) {
+		uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < len ? (uint32_t)in[i + 1] << 8 : 0) |
+			     (i + 2 < len ? in[i + 2] : 0);
+
+		out[n++] = t[v >> 18];
+		out[n++] = t[(v >> 12) & 63];
+		out[n++] = i + 1 < len ? t[(v >> 6) & 63] : '=';
+		out[n++] = i + 2 < len ? t[v & 63] : '=';
+	}
+	out[n] = '\0';
+	return n;
+}
+
+/* "<tag> <suite> inline:<key||salt base64>[|lifetime][|MKI:len] [params]";
+ * only the first key parameter is used. NULL, or what is wrong. */
+static const char *
+parse_crypto(const char *s, const char *end, struct sdp_media *m)
+{
+	struct sdp_crypto *c;
+	char tag[12];
+	const char *k, *ke;
+	size_t n;
+	int kl;
+
+	if (m->n_crypto >= SDP_MAX_CRYPTO)
+		return "too many a=crypto lines";
+	c = &m->crypto[m->n_crypto];
+	memset(c, 0, sizeof(*c));
+	s = token(s, end, tag, sizeof(tag), &n);
+	if (n == 0 || n >= sizeof(tag) || strspn(tag, "0123456789") != n || n > 9)
+		return "a=crypto tag must be 1-9 digits";
+	c->tag = (unsigned)strtoul(tag, NULL, 10);
+	s = token(s, end, c->suite, sizeof(c->suite), &n);
+	if (n == 0 || n >= sizeof(c->suite))
+		return "a=crypto suite missing or too long";
+	while (s < end && *s == ' ')
+		s++;
+	if ((size_t)(end - s) < 8 || memcmp(s, "inline:", 7) != 0)
+		return "a=crypto key must be inline:<base64>";
+	k = s + 7;
+	for (ke = k; ke < end && *ke != '|' && *ke != ' ' && *ke != ';'; ke++)
+		;
+	kl = sdp_b64_decode(k, (size_t)(ke - k), c->key, sizeof(c->key));
+	if (kl <= 0)
+		return "a=crypto key is not base64 of at most 46 bytes";
+	c->key_len = (unsigned)kl;
+	s = ke;
+	while (s < end && *s == '|') {
+		const char *f = ++s;
+
+		while (s < end && *s != '|' && *s != ' ' && *s != ';')
+			s++;
+		if (memchr(f, ':', (size_t)(s - f)) != NULL)
+			c->mki = true;
+		else
+			c->lifetime = true;
+	}
+	while (s < end && *s == ' ')
+		s++;
+	c->session_params = s < end;
+	m->n_crypto++;
+	return NULL;
+}
+
 int
 sdp_parse(struct sdp *out, const char *buf, size_t len, char *err, size_t errlen)
 {
@@ -277,6 +391,11 @@ sdp_parse(struct sdp *out, const char *buf, size_t len, char *err, size_t errlen
 				if (parse_rtpmap(v + 7, end, m) < 0)
 					return errf(err, errlen, lineno,
 						    "a=rtpmap must be '<pt> <name>/<clock>[/<ch>]'");
+			} else if (l.len > 9 && memcmp(v, "crypto:", 7) == 0) {
+				const char *why = parse_crypto(v + 7, end, m);
+
+				if (why != NULL)
+					return errf(err, errlen, lineno, why);
 			} else if (l.len == 10 && memcmp(v, "rtcp-mux", 8) == 0) {
 				m->rtcp_mux = true;
 			} else if ((l.len == 10 && (memcmp(v, "sendrecv", 8) == 0 ||
@@ -353,6 +472,13 @@ end_media(struct wbuf *b, const struct sdp *sdp, const struct sdp_rewrite_media 
 		return;
 	if (!saw_rtcp && !sdp->media[idx].rtcp_mux && rw[idx].port != 0)
 		wf(b, "a=rtcp:%u\r\n", rw[idx].rtcp_port);
+	if (rw[idx].crypto != NULL && rw[idx].crypto[0]) {
+		w(b, rw[idx].crypto, strlen(rw[idx].crypto));
+		/* w() counted the last line */
+		for (const char *c = rw[idx].crypto; (c = strchr(c, '\n')) != NULL; c++)
+			b->lines++;
+		b->lines--;
+	}
 }
 
 int
@@ -381,6 +507,10 @@ sdp_rewrite(const char *in, size_t len, const struct sdp *parsed,
 			w(&b, l.p, (size_t)(s - l.p));
 			s = token(s, end, NULL, 0, &n); /* old port */
 			wf(&b, " %u", rw[idx].port);
+			if (rw[idx].proto != NULL) {
+				s = token(s, end, NULL, 0, &n); /* old protocol */
+				wf(&b, " %s", rw[idx].proto);
+			}
 			w(&b, s, (size_t)(end - s));
 			w(&b, "\r\n", 2);
 			/* Media relying on the session c= but relayed on another
@@ -402,6 +532,9 @@ sdp_rewrite(const char *in, size_t len, const struct sdp *parsed,
 			continue;
 		}
 		case 'a':
+			if (idx >= 0 && rw[idx].crypto != NULL && l.len > 9 &&
+			    memcmp(v, "crypto:", 7) == 0)
+				continue;        /* replaced at the end of the section */
 			if (idx >= 0 && l.len >= 7 && memcmp(v, "rtcp:", 5) == 0) {
 				saw_rtcp = true;
 				if (!parsed->media[idx].rtcp_mux)

@@ -24,6 +24,20 @@ struct sdp_addr {
 	char text[SDP_ADDR_MAX];
 };
 
+#define SDP_MAX_CRYPTO 8
+#define SDP_KEY_MAX 46           /* master key + salt of the largest suite */
+
+/* a=crypto (RFC 4568) with an inline key. */
+struct sdp_crypto {
+	unsigned tag;
+	char suite[32];
+	uint8_t key[SDP_KEY_MAX];    /* master key || master salt, decoded */
+	unsigned key_len;
+	bool lifetime;               /* |lifetime given */
+	bool mki;                    /* |MKI:length given */
+	bool session_params;         /* anything after the key parameters */
+};
+
 struct sdp_media {
 	char type[16];           /* audio, video, ... */
 	uint16_t port;           /* 0: media disabled */
@@ -39,6 +53,8 @@ struct sdp_media {
 				  * else the RFC 3551 static rate, else 0 */
 	uint64_t te_pts[2];      /* payload types mapped to telephone-event (bit per PT) */
 	uint32_t te_clock;       /* the clock of the first such mapping, 0 if none */
+	struct sdp_crypto crypto[SDP_MAX_CRYPTO];
+	unsigned n_crypto;
 };
 
 static inline bool
@@ -62,7 +78,15 @@ struct sdp_rewrite_media {
 	struct sdp_addr addr;
 	uint16_t port;           /* RTP */
 	uint16_t rtcp_port;      /* written as a=rtcp unless rtcp-mux */
+	const char *proto;       /* new transport protocol, or NULL: as written */
+	const char *crypto;      /* NULL: a=crypto lines kept; else they are all
+				  * replaced by this text (lines with CRLF; "" drops them) */
 };
+
+/* Decodes base64 (RFC 4648) @in into @out. Length, or -1 if malformed or
+ * longer than @cap. Encodes: length written (NUL-terminated). */
+int sdp_b64_decode(const char *in, size_t len, uint8_t *out, size_t cap);
+size_t sdp_b64_encode(const uint8_t *in, size_t len, char *out, size_t cap);
 
 /*
  * Writes @in with every c= line carrying the relay address (session level:

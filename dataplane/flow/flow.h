@@ -19,6 +19,7 @@
 
 #include "dtmf/dtmf.h"
 #include "rtpstat/rtpstat.h"
+#include "srtp/srtp_xf.h"
 #include "stats/stats.h"
 
 #define FLOW_NONE UINT32_MAX
@@ -54,6 +55,13 @@ struct flow_stream {
 	uint32_t rec_gen;
 	uint8_t rec_ch;          /* 0 left, 1 right */
 	uint16_t rec_lc;         /* the recorder lcore of that recording */
+	/* SRTP (SDES): what the peer sends is unprotected with srtp_rx before
+	 * anything else looks at it (so latching, statistics, DTMF and
+	 * recording see authenticated clear RTP); what leaves towards the
+	 * peer is protected with srtp_tx. Set by the main lcore before the
+	 * stream is published; the states belong to the one worker that
+	 * receives this stream (rx) or the stream that sends through it (tx). */
+	struct srtp_xf *srtp_rx, *srtp_tx;
 	uint64_t tick_mul;       /* RTP clock ticks per TSC cycle, << 40 (jitter) */
 	/* Latching (NAT): before the first packet is accepted, a source
 	 * that is not the SDP one is adopted only after FLOW_LATCH_RUN
@@ -69,7 +77,8 @@ struct flow_stream {
 	/* Written by the one worker that receives the stream (RSS keeps a
 	 * 5-tuple on one queue); read racily for reports. */
 	uint64_t pkts, bytes, last_tsc;
-	uint64_t drop_source, drop_no_neigh;
+	uint64_t drop_source, drop_no_neigh, drop_srtp;
+	struct srtp_xf_state srtp_rx_st, srtp_tx_st;
 	struct rtpstat rs;
 	struct dtmf_det dtmf;
 } __rte_cache_aligned;

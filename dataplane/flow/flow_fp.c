@@ -5,6 +5,7 @@
  * rewrite to the other leg, per-stream counters and RTP statistics.
  * No locks, no calls that block, drops counted by reason.
  */
+#include <errno.h>
 #include <string.h>
 
 #include <rte_cycles.h>
@@ -152,7 +153,7 @@ flow_forward(unsigned lc, uint16_t pidx, struct rte_mbuf *m, enum dp_counter *wh
 	const struct dp_port *op;
 	uint32_t idx, iphl;
 	uint16_t udp_len;
-	bool src_ok, v6 = false, mask = false;
+	bool src_ok, v6 = false, mask = false, recksum = false;
 	const void *src_ip;
 	uint32_t old_sum;
 
@@ -189,6 +190,30 @@ flow_forward(unsigned lc, uint16_t pidx, struct rte_mbuf *m, enum dp_counter *wh
 	if (unlikely(udp_len < sizeof(*udp) || udp_len != rte_be_to_cpu_16(udp->dgram_len))) {
 		*why = DP_C_drop_bad_ip;
 		return -1;
+	}
+	if (s->srtp_rx != NULL) {
+		/* authenticate first: an unauthenticated packet never latches a
+		 * peer, never counts, and is never forwarded */
+		uint8_t *p = (uint8_t *)(udp + 1);
+		unsigned n = udp_len - sizeof(*udp);
+		int r;
+
+		if (unlikely(p + n > rte_pktmbuf_mtod(m, uint8_t *) + rte_pktmbuf_data_len(m))) {
+			*why = DP_C_drop_bad_ip;
+			return -1;
+		}
+		r = s->rtcp ? srtp_xf_unprotect_rtcp(s->srtp_rx, &s->srtp_rx_st, p, n)
+			    : srtp_xf_unprotect(s->srtp_rx, &s->srtp_rx_st, p, n);
+		if (unlikely(r < 0)) {
+			s->drop_srtp++;
+			*why = r == -EALREADY || r == -ESTALE ? DP_C_drop_srtp_replay
+							      : DP_C_drop_srtp_auth;
+			return -1;
+		}
+		DP_COUNT(lc, pidx, srtp_decrypted, 1);
+		udp_len = (uint16_t)(sizeof(*udp) + (unsigned)r);
+		udp->dgram_len = rte_cpu_to_be_16(udp_len);
+		recksum = true;
 	}
 	if (unlikely((!src_ok || udp->src_port != s->peer_port) &&
 		     !try_latch(s, eth, v6, src_ip, udp->src_port, udp, udp_len))) {
@@ -246,6 +271,22 @@ flow_forward(unsigned lc, uint16_t pidx, struct rte_mbuf *m, enum dp_counter *wh
 		*why = DP_C_drop_playback;
 		return -1;
 	}
+	if (o->srtp_tx != NULL) {
+		uint8_t *p = (uint8_t *)(udp + 1);
+		unsigned n = udp_len - sizeof(*udp), room = rte_pktmbuf_tailroom(m);
+		int r;
+
+		r = o->rtcp ? srtp_xf_protect_rtcp(o->srtp_tx, &o->srtp_tx_st, p, n, n + room)
+			    : srtp_xf_protect(o->srtp_tx, &o->srtp_tx_st, p, n, n + room);
+		if (unlikely(r < 0 || rte_pktmbuf_append(m, (uint16_t)((unsigned)r - n)) == NULL)) {
+			*why = DP_C_drop_srtp_tx;
+			return -1;
+		}
+		DP_COUNT(lc, o->port_idx, srtp_encrypted, 1);
+		udp_len = (uint16_t)(sizeof(*udp) + (unsigned)r);
+		udp->dgram_len = rte_cpu_to_be_16(udp_len);
+		recksum = true;
+	}
 	iphl = flow_build_headers(m, o, op, (uint8_t *)udp, udp_len);
 	if (unlikely(iphl == 0)) {
 		*why = DP_C_drop_tx_full;
@@ -259,7 +300,13 @@ flow_forward(unsigned lc, uint16_t pidx, struct rte_mbuf *m, enum dp_counter *wh
 
 		udp->src_port = o->local_port;
 		udp->dst_port = o->peer_port;
-		if (o->v6) {
+		if (unlikely(recksum)) {
+			/* the payload changed (SRTP): summed anew */
+			udp->dgram_cksum = 0;
+			udp->dgram_cksum = o->v6 ?
+				rte_ipv6_udptcp_cksum((const struct rte_ipv6_hdr *)l3, udp) :
+				rte_ipv4_udptcp_cksum((const struct rte_ipv4_hdr *)l3, udp);
+		} else if (o->v6) {
 			new_sum = rte_raw_cksum(((const struct rte_ipv6_hdr *)l3)->src_addr, 32);
 			new_sum += rte_raw_cksum(udp, 4);
 			/* IPv4 may omit the checksum; IPv6 must carry one */

@@ -32,6 +32,8 @@
 #include "dtmf/dtmf.h"
 #include "play/play.h"
 #include "rec/rec.h"
+#include "srtp/srtp_xf.h"
+#include <openssl/rand.h>
 #include "events/events.h"
 #include "flow/flow.h"
 #include "host/host.h"
@@ -64,6 +66,18 @@ struct ng_media {
 	uint32_t st[4];           /* A rtp, A rtcp, B rtp, B rtcp */
 };
 
+/* SDES (RFC 4568) of one leg of one media section. */
+struct ng_sdes {
+	bool srtp;                /* this leg speaks SRTP */
+	int suite;
+	unsigned tag;             /* the a=crypto tag in use */
+	char proto[16];           /* its transport protocol */
+	uint8_t tx_key[SDP_KEY_MAX]; /* ours, announced to the leg */
+	uint8_t rx_key[SDP_KEY_MAX]; /* the leg's, from its SDP */
+	bool rx_set;
+	struct srtp_xf *xf_rx, *xf_tx;
+};
+
 struct ng_call {
 	bool used;
 	bool answered;
@@ -81,6 +95,7 @@ struct ng_call {
 	uint32_t rec;             /* recording slot + 1 (0: none) */
 	uint32_t rec_gen;
 	char a_label[64], b_label[64]; /* NG "label" of offerer and answerer */
+	struct ng_sdes sdes[SDP_MAX_MEDIA][2]; /* SDES per media section: [0] offerer, [1] answerer */
 	char metadata[REC_META_MAX + 1];
 };
 
@@ -241,6 +256,13 @@ call_free(struct ng_call *c)
 			play_stop(c->m[i].st[k], false);
 	if (n)
 		flow_release(st, n);
+	/* no worker holds a stream any more: the SRTP contexts can go */
+	for (unsigned i = 0; i < SDP_MAX_MEDIA; i++)
+		for (unsigned l = 0; l < 2; l++) {
+			srtp_xf_free(c->sdes[i][l].xf_rx);
+			srtp_xf_free(c->sdes[i][l].xf_tx);
+			c->sdes[i][l].xf_rx = c->sdes[i][l].xf_tx = NULL;
+		}
 	c->used = false;
 	n_calls--;
 }
@@ -373,9 +395,26 @@ put_sdp(struct ben_buf *b, const struct ben_node *sdpn, const struct sdp *sdp,
 	int n;
 
 	bool v6 = b_side ? c->b_v6 : c->a_v6;
+	static char crypto[SDP_MAX_MEDIA][160];
 
 	for (unsigned i = 0; i < sdp->n_media; i++) {
 		uint16_t port = b_side ? c->m[i].pb : c->m[i].pa;
+		const struct ng_sdes *l = &c->sdes[i][b_side ? 1 : 0];
+
+		/* the leg hears its own protocol, and only our key for it:
+		 * the other leg's key never travels on */
+		rw[i].proto = l->proto[0] && strcmp(l->proto, sdp->media[i].proto) != 0 ? l->proto
+											  : NULL;
+		crypto[i][0] = '\0';
+		if (l->srtp) {
+			char b64[80];
+
+			sdp_b64_encode(l->tx_key, srtp_suite_key_len(l->suite) +
+					       srtp_suite_salt_len(l->suite), b64, sizeof(b64));
+			snprintf(crypto[i], sizeof(crypto[i]), "a=crypto:%u %s inline:%s\r\n", l->tag,
+				 srtp_suite_name(l->suite), b64);
+		}
+		rw[i].crypto = crypto[i];
 
 		rw[i].addr.family = v6 ? AF_INET6 : AF_INET;
 		if (v6)
@@ -460,6 +499,116 @@ get_key(const struct ben_doc *doc, const char *key)
 	return NULL;
 }
 
+/* The protocols a leg may speak, as written in SDP; NULL if not one. */
+static const char *
+sdes_proto(const char *p, size_t n)
+{
+	static const char *const ok[] = { "RTP/AVP", "RTP/SAVP", "RTP/AVPF", "RTP/SAVPF" };
+
+	for (size_t i = 0; i < RTE_DIM(ok); i++)
+		if (strlen(ok[i]) == n && strncasecmp(ok[i], p, n) == 0)
+			return ok[i];
+	return NULL;
+}
+
+static bool
+is_savp(const char *p)
+{
+	return strncasecmp(p, "RTP/SAVP", 8) == 0;
+}
+
+/* The first a=crypto of @sm we can use (a suite we have, the key length
+ * it needs, no MKI), of @suite and @tag when those are >= 0. */
+static const struct sdp_crypto *
+sdes_pick(const struct sdp_media *sm, int suite, int tag)
+{
+	for (unsigned i = 0; i < sm->n_crypto; i++) {
+		const struct sdp_crypto *c = &sm->crypto[i];
+		int s = srtp_suite_by_name(c->suite, strlen(c->suite));
+
+		if (s < 0 || c->mki || (suite >= 0 && s != suite) || (tag >= 0 && (int)c->tag != tag))
+			continue;
+		if (c->key_len != srtp_suite_key_len(s) + srtp_suite_salt_len(s))
+			continue;
+		return c;
+	}
+	return NULL;
+}
+
+/* The offerer's leg (@l, from its SDP @sm) and the answerer's (@o, in the
+ * protocol @want): keys picked and made. An error text, or NULL. */
+static const char *
+sdes_offer(struct ng_sdes *a, struct ng_sdes *o, const struct sdp_media *sm, const char *want)
+{
+	memset(a, 0, sizeof(*a));
+	memset(o, 0, sizeof(*o));
+	snprintf(a->proto, sizeof(a->proto), "%s", sdes_proto(sm->proto, strlen(sm->proto)));
+	snprintf(o->proto, sizeof(o->proto), "%s", want ? want : a->proto);
+	a->srtp = is_savp(a->proto);
+	o->srtp = is_savp(o->proto);
+	if (a->srtp) {
+		const struct sdp_crypto *c = sdes_pick(sm, -1, -1);
+
+		if (c == NULL)
+			return sm->n_crypto ? "No usable a=crypto in the offer (a suite we support, "
+					      "its key length, no MKI)"
+					    : "RTP/SAVP offer without a=crypto (only SDES keying is "
+					      "supported)";
+		a->suite = srtp_suite_by_name(c->suite, strlen(c->suite));
+		a->tag = c->tag;
+		memcpy(a->rx_key, c->key, c->key_len);
+		a->rx_set = true;
+		if (RAND_bytes(a->tx_key, (int)c->key_len) != 1)
+			return "No randomness for an SRTP key";
+	}
+	if (o->srtp) {
+		o->suite = a->srtp ? a->suite : SRTP_AES_CM_128_HMAC_SHA1_80;
+		o->tag = 1;
+		if (RAND_bytes(o->tx_key, (int)(srtp_suite_key_len(o->suite) +
+					       srtp_suite_salt_len(o->suite))) != 1)
+			return "No randomness for an SRTP key";
+	}
+	return NULL;
+}
+
+/* The answerer's SDP @sm for leg @o (offered @o->proto). */
+static const char *
+sdes_answer(struct ng_sdes *o, const struct sdp_media *sm)
+{
+	if (is_savp(sm->proto) != o->srtp)
+		return o->srtp ? "The answer is not RTP/SAVP though SRTP was offered to it"
+			       : "The answer is RTP/SAVP though plain RTP was offered to it";
+	if (o->srtp) {
+		const struct sdp_crypto *c = sdes_pick(sm, o->suite, -1);
+
+		if (c == NULL)
+			return "The answer has no usable a=crypto for the offered suite";
+		memcpy(o->rx_key, c->key, c->key_len);
+		o->rx_set = true;
+	}
+	return NULL;
+}
+
+/* Contexts for a leg whose keys are known, onto its RTP and RTCP streams
+ * (before they are published). */
+static const char *
+sdes_arm(struct ng_sdes *l, uint32_t rtp, uint32_t rtcp)
+{
+	if (!l->srtp || !l->rx_set)
+		return NULL;
+	if (l->xf_rx == NULL &&
+	    (srtp_xf_create(&l->xf_rx, l->suite, l->rx_key, l->rx_key + srtp_suite_key_len(l->suite)) < 0 ||
+	     srtp_xf_create(&l->xf_tx, l->suite, l->tx_key, l->tx_key + srtp_suite_key_len(l->suite)) < 0))
+		return "Cannot set up SRTP for the call";
+	for (unsigned k = 0; k < 2; k++) {
+		struct flow_stream *f = &flow_streams[k ? rtcp : rtp];
+
+		f->srtp_rx = l->xf_rx;
+		f->srtp_tx = l->xf_tx;
+	}
+	return NULL;
+}
+
 /*
  * Offer/answer options the relay does not implement yet but that would
  * change what it does: refused by name rather than silently ignored.
@@ -487,17 +636,19 @@ unsupported_options(const struct ben_doc *doc, const struct sdp *sdp)
 			return reason;
 		}
 	v = get_key(doc, "transport protocol");
-	if (v != NULL) {
-		for (unsigned i = 0; i < sdp->n_media; i++)
-			if (v->type != BEN_STR || !ng_name_eq(v->str, v->len, sdp->media[i].proto)) {
-				snprintf(reason, sizeof(reason),
-					 "Transport protocol conversion (%s to %.*s) is not supported yet",
-					 sdp->media[i].proto,
-					 v->type == BEN_STR ? (int)RTE_MIN(v->len, 32u) : 1,
-					 v->type == BEN_STR ? v->str : "?");
-				return reason;
-			}
+	if (v != NULL && (v->type != BEN_STR || sdes_proto(v->str, v->len) == NULL)) {
+		snprintf(reason, sizeof(reason),
+			 "Transport protocol '%.*s' is not supported (RTP/AVP, RTP/SAVP, RTP/AVPF, "
+			 "RTP/SAVPF)", v->type == BEN_STR ? (int)RTE_MIN(v->len, 32u) : 1,
+			 v->type == BEN_STR ? v->str : "?");
+		return reason;
 	}
+	for (unsigned i = 0; i < sdp->n_media; i++)
+		if (sdes_proto(sdp->media[i].proto, strlen(sdp->media[i].proto)) == NULL) {
+			snprintf(reason, sizeof(reason), "Transport protocol %s is not supported",
+				 sdp->media[i].proto);
+			return reason;
+		}
 	l = ben_dict_get(doc, &doc->nodes[0], "flags");
 	if (l != NULL && l->type != BEN_LIST)
 		return "flags must be a list";
@@ -540,6 +691,15 @@ re_offer(struct ben_buf *b, struct ng_call *c, const struct ben_node *ft,
 		return "Re-offer with a different number of media sections is not supported yet";
 	if ((sdp->media[0].conn.family == AF_INET6) != (from_a ? c->a_v6 : c->b_v6))
 		return "Re-offer may not change the address family";
+	for (unsigned i = 0; i < c->n_media; i++) {
+		const struct ng_sdes *l = &c->sdes[i][from_a ? 0 : 1];
+		const struct sdp_crypto *k = l->srtp ? sdes_pick(&sdp->media[i], l->suite, -1) : NULL;
+
+		if (is_savp(sdp->media[i].proto) != l->srtp)
+			return "Re-offer may not switch between RTP and SRTP";
+		if (l->srtp && l->rx_set && (k == NULL || memcmp(k->key, l->rx_key, k->key_len) != 0))
+			return "Re-offer with a new SRTP key is not supported yet";
+	}
 	for (unsigned i = 0; i < c->n_media; i++)
 		add_te(&c->m[i], &sdp->media[i]);
 	for (unsigned i = 0; i < c->n_media; i++)
@@ -615,7 +775,21 @@ do_offer(struct ben_buf *b, const struct ben_doc *doc, const char *ck, size_t ck
 			c = &calls[i];
 	if (c == NULL)
 		return supports_load_limit(doc) ? LOAD_LIMIT : "Call table full";
-	memset(c, 0, sizeof(*c));
+	{
+		/* SDES first: nothing is allocated for an offer we refuse */
+		static struct ng_sdes sa[SDP_MAX_MEDIA], sb[SDP_MAX_MEDIA];
+		const struct ben_node *tp = get_key(doc, "transport protocol");
+
+		for (unsigned i = 0; i < sdp.n_media; i++)
+			if ((e = sdes_offer(&sa[i], &sb[i], &sdp.media[i],
+					    tp ? sdes_proto(tp->str, tp->len) : NULL)) != NULL)
+				return e;
+		memset(c, 0, sizeof(*c));
+		for (unsigned i = 0; i < sdp.n_media; i++) {
+			c->sdes[i][0] = sa[i];
+			c->sdes[i][1] = sb[i];
+		}
+	}
 	c->a_v6 = a_v6;
 	c->b_v6 = b_v6;
 	copy_id(c->call_id, cid);
@@ -706,6 +880,13 @@ do_answer(struct ben_buf *b, const struct ben_doc *doc, const char *ck, size_t c
 					 "Answer must be IPv4 (the offer chose address family IP4)";
 		if (!to_a && !copy_id(c->to_tag, tt))
 			return "to-tag too long";
+		for (unsigned i = 0; i < c->n_media && !to_a; i++) {
+			if ((e = sdes_answer(&c->sdes[i][1], &sdp.media[i])) != NULL)
+				return e;
+			if ((e = sdes_arm(&c->sdes[i][0], c->m[i].st[0], c->m[i].st[1])) != NULL ||
+			    (e = sdes_arm(&c->sdes[i][1], c->m[i].st[2], c->m[i].st[3])) != NULL)
+				return e;
+		}
 		for (unsigned i = 0; i < c->n_media; i++) {
 			struct ng_media *m = &c->m[i];
 			unsigned base = to_a ? 0 : 2;

@@ -80,7 +80,12 @@
 	X(rec_disk_full, "recordings stopped early because the disk filled up") \
 	X(rec_io_errors, "recordings stopped early by another write error") \
 	X(rec_recovered, "partial recordings of a crashed run finished at boot") \
-	X(rec_bytes, "bytes written to recording files")
+	X(rec_bytes, "bytes written to recording files") \
+	X(srtp_decrypted, "SRTP/SRTCP packets authenticated and decrypted") \
+	X(srtp_encrypted, "RTP/RTCP packets encrypted towards an SRTP peer") \
+	X(drop_srtp_auth, "SRTP/SRTCP packets that failed authentication (or were malformed)") \
+	X(drop_srtp_replay, "SRTP/SRTCP packets replayed or older than the replay window") \
+	X(drop_srtp_tx, "packets not sent: no room to protect them")
 
 enum dp_counter {
 #define X(n, h) DP_C_##n,

@@ -29,13 +29,13 @@ check "kamailio starts and finds callplane-dp through its rtpengine module" wait
 CALLS=4 PKTS=236
 mkdir -p "$WORK/uac/pcap"
 ln -s /usr/share/sip-tester/g711a.pcap "$WORK/uac/pcap/g711a.pcap"
-in_agents sipp -sf "$SRC/tests/sip/uas_echo.xml" -i "$TB_AGENTS_IP4" -p 5080 \
+in_agents timeout 120 sipp -sf "$SRC/tests/sip/uas_echo.xml" -i "$TB_AGENTS_IP4" -p 5080 \
     -mi "$TB_AGENTS_IP4" -mp 7000 -rtp_echo -m $CALLS -nostdin -timeout 60s \
     -trace_err -error_file "$WORK/uas.err" > "$WORK/uas.out" 2>&1 &
 UAS=$!
 sleep 0.5
 r0=$(stat_of packetsrelayed)
-(cd "$WORK/uac" && in_carrier sipp -sf "$SRC/tests/sip/uac_rtp.xml" -s 1000 \
+(cd "$WORK/uac" && in_carrier timeout 120 sipp -sf "$SRC/tests/sip/uac_rtp.xml" -s 1000 \
     -i "$TB_CARRIER_IP4" -p 5070 -mi "$TB_CARRIER_IP4" -mp 6000 \
     -m $CALLS -l $CALLS -r 2 -nostdin -timeout 60s \
     -trace_stat -stf "$WORK/uac.csv" -trace_err -error_file "$WORK/uac.err" \

@@ -36,6 +36,8 @@ check "retransmit answered from the cache, not executed" \
 
 # A call in progress while the malformed requests arrive: untouched after.
 benstr() { printf '%s:%s' "${#1}" "$1"; }
+ngj() { in_carrier "$C" --json "$TB_APP_IP4" 2223 "$@"; }
+jget() { python3 -c 'import json,sys; d=json.loads(sys.stdin.read() or "{}"); print(d.get(sys.argv[1], ""))' "$1"; }
 SDP=$(printf 'v=0\r\nc=IN IP4 198.18.0.10\r\nm=audio 6000 RTP/AVP 0\r\n')
 live_offer=$(ng lo "d7:command5:offer7:call-id7:live-ng8:from-tag1:A3:sdp$(benstr "$SDP")e")
 ng la "d7:command6:answer7:call-id7:live-ng8:from-tag1:A6:to-tag1:B3:sdp$(benstr "$SDP")e" >/dev/null
@@ -96,7 +98,7 @@ d7:command5:offer7:call-id3:opt8:from-tag1:a3:ICE6:remove3:sdp51:v=0\r\nc=IN IP4
 d7:command5:offer7:call-id3:opt8:from-tag1:a4:SDESl3:offe3:sdp51:v=0\r\nc=IN IP4 198.18.0.10\r\nm=audio 6000 RTP/AVP 0\r\ne|Option 'SDES' is not supported
 d7:command5:offer7:call-id3:opt8:from-tag1:a5:flagsl10:asymmetrice3:sdp51:v=0\r\nc=IN IP4 198.18.0.10\r\nm=audio 6000 RTP/AVP 0\r\ne|Flag 'asymmetric' is not supported
 d7:command5:offer7:call-id3:opt8:from-tag1:a5:flags3:all3:sdp51:v=0\r\nc=IN IP4 198.18.0.10\r\nm=audio 6000 RTP/AVP 0\r\ne|flags must be a list
-d7:command5:offer7:call-id3:opt8:from-tag1:a18:transport-protocol8:RTP/SAVP3:sdp51:v=0\r\nc=IN IP4 198.18.0.10\r\nm=audio 6000 RTP/AVP 0\r\ne|Transport protocol conversion (RTP/AVP to RTP/SAVP)
+d7:command5:offer7:call-id3:opt8:from-tag1:a18:transport-protocol17:UDP/TLS/RTP/SAVPF3:sdp51:v=0\r\nc=IN IP4 198.18.0.10\r\nm=audio 6000 RTP/AVP 0\r\ne|Transport protocol 'UDP/TLS/RTP/SAVPF' is not supported
 d7:command5:offer7:call-id3:opt8:from-tag1:a4:T.38l6:decodee3:sdp51:v=0\r\nc=IN IP4 198.18.0.10\r\nm=audio 6000 RTP/AVP 0\r\ne|Option 'T.38' is not supported
 d7:command5:offer7:call-id3:opt8:from-tag1:a3:sdp68:v=0\r\nc=IN IP4 198.18.0.10\r\nm=audio 6000 RTP/AVP 0\r\na=rtpmap:0 PCMU\r\ne|line 4: a=rtpmap must be
 d7:command6:answer7:call-id7:live-ng8:from-tag1:A6:to-tag1:B5:codecd5:stripl3:allee3:sdp51:v=0\r\nc=IN IP4 198.18.0.10\r\nm=audio 6000 RTP/AVP 0\r\ne|Option 'codec' is not supported
@@ -133,6 +135,76 @@ check "cookie only: no reply" test "$(ng --raw 'lonely')" = "NO-REPLY"
 check "cookieless datagrams counted as ng_malformed" test "$(stat ng_malformed)" -ge $((m0 + 3))
 check "still serving after all of it" test "$(ng ck9 'd7:command4:pinge')" = "ck9 d6:result4:ponge"
 check "errors counted" test "$(stat ng_errors)" -ge 30
+
+# SDES (RFC 4568) through NG: an SRTP trunk (the carrier, libsrtp) to a
+# plain-RTP agent and back, the offer asking for "transport protocol"
+# RTP/AVP towards the agent; audio byte-identical after decryption both
+# ways; replayed and tampered packets dropped and counted, never
+# forwarded; a forged-SRTP spray from the rogue host captures nothing.
+S=${SRTPTOOL:-$SRC/build/tests/srtptool}
+D="$SRC/tests/lib/dtmf.py"
+head -c 48000 /dev/urandom | python3 -c 'import sys; d=sys.stdin.buffer.read(); sys.stdout.buffer.write(bytes(b | 1 for b in d))' > "$WORK/audio.ul"
+for suite in AES_CM_128_HMAC_SHA1_80 AES_CM_128_HMAC_SHA1_32 AEAD_AES_128_GCM; do
+    KEY=$("$S" key $suite)
+    SDPS=$(printf 'v=0\r\nc=IN IP4 %s\r\nm=audio 6100 RTP/SAVP 0\r\na=crypto:7 %s inline:%s|2^31\r\n' "$TB_CARRIER_IP4" "$suite" "$KEY")
+    SDPP=$(printf 'v=0\r\nc=IN IP4 %s\r\nm=audio 7100 RTP/AVP 0\r\n' "$TB_AGENTS_IP4")
+    o=$(ngj "so$suite" "d7:command5:offer7:call-id2:s18:from-tag1:A18:transport-protocol7:RTP/AVP3:sdp$(benstr "$SDPS")e")
+    a=$(ngj "sa$suite" "d7:command6:answer7:call-id2:s18:from-tag1:A6:to-tag1:B3:sdp$(benstr "$SDPP")e")
+    osdp=$(jget sdp <<<"$o"); asdp=$(jget sdp <<<"$a")
+    PB=$(sed -n 's/^m=audio \([0-9]*\) .*/\1/p' <<<"$osdp" | tr -d '\r')
+    PA=$(sed -n 's/^m=audio \([0-9]*\) .*/\1/p' <<<"$asdp" | tr -d '\r')
+    OURKEY=$(sed -n "s/^a=crypto:7 $suite inline:\([^|[:space:]]*\).*/\1/p" <<<"$asdp" | tr -d '\r')
+    check "$suite: the agent is offered plain RTP/AVP with no key" \
+        that "grep -q 'm=audio [0-9]* RTP/AVP 0' <<<\"\$osdp\" && ! grep -q crypto <<<\"\$osdp\""
+    check "$suite: the carrier's answer is RTP/SAVP with our own key, same tag and suite" \
+        that "grep -q 'm=audio [0-9]* RTP/SAVP 0' <<<\"\$asdp\" && test -n '$OURKEY' -a '$OURKEY' != '$KEY'"
+    d0=$(stat srtp_decrypted); f0=$(stat drop_srtp_auth); r0=$(stat drop_srtp_replay)
+    rm -f "$WORK/agent.cap" "$WORK/carrier.dec"
+    in_agents python3 "$D" capture "$TB_AGENTS_IP4" 7100 20 "$WORK/agent.cap" > "$WORK/agent.n" &
+    CAP=$!
+    sleep 0.3
+    in_rogue python3 - "$TB_ROGUE_IP4" "$TB_APP_IP4" "$PA" > /dev/null <<'EOF' &
+import os, socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 0))
+for i in range(150):   # forged SRTP: an RTP header, junk and a made-up tag
+    s.sendto(bytes([0x80, 0, i >> 8, i & 255]) + os.urandom(8) + os.urandom(170), (sys.argv[2], int(sys.argv[3])))
+    time.sleep(0.01)
+EOF
+    SPRAY=$!
+    sent=$(in_carrier "$S" send $suite "$KEY" "$TB_CARRIER_IP4" 6100 "$TB_APP_IP4" "$PA" "$WORK/audio.ul" 0 20 10)
+    wait $CAP $SPRAY
+    # and back: the agent's plain RTP reaches the carrier as SRTP
+    in_carrier "$S" recv $suite "$OURKEY" "$TB_CARRIER_IP4" 6100 20 "$WORK/carrier.dec" > "$WORK/carrier.n" &
+    RCV=$!
+    sleep 0.3
+    in_agents python3 "$D" sendraw "$TB_AGENTS_IP4" 7100 "$TB_APP_IP4" "$PB" "$WORK/audio.ul" 0 > /dev/null
+    wait $RCV
+    got=$(cat "$WORK/agent.n")
+    read -r rn rok rbad rrep < "$WORK/carrier.n"
+    check "$suite: SRTP -> RTP: the agent got exactly the $sent packets, audio byte-identical ($got received)" \
+        python3 - "$WORK/agent.cap" "$WORK/audio.ul" "$sent" <<'EOF'
+import sys
+rows = [l.split() for l in open(sys.argv[1])]
+pay = b"".join(bytes.fromhex(r[6]) for r in rows)
+sys.exit(not (len(rows) == int(sys.argv[3]) and pay == open(sys.argv[2], "rb").read()[:len(pay)]
+              and len(pay) == 160 * int(sys.argv[3])))
+EOF
+    check "$suite: RTP -> SRTP: libsrtp at the carrier authenticates all $rok of $rn and the audio is byte-identical" \
+        that "test '$rok' -eq 300 -a '$rbad' -eq 0 && cmp -s '$WORK/carrier.dec' '$WORK/audio.ul'"
+    fa=$(( $(stat drop_srtp_auth) - f0 )); fr=$(( $(stat drop_srtp_replay) - r0 ))
+    # a forged packet whose sequence number is far behind is refused as
+    # too old before its tag is even checked (as libsrtp does)
+    check "$suite: 10 tampered, 20 replayed and 150 forged packets: all 180 dropped and counted ($fa failed authentication, $fr replayed or too old)" \
+        test $((fa + fr)) -eq 180 -a "$fa" -ge 10 -a "$fr" -ge 20
+    check "$suite: every genuine packet decrypted once ($(( $(stat srtp_decrypted) - d0 )))" \
+        test $(( $(stat srtp_decrypted) - d0 )) -eq 300
+    ng "sd$suite" "d7:command6:delete7:call-id2:s1e" > /dev/null
+done
+REP=$(ng so2 "d7:command5:offer7:call-id2:s28:from-tag1:A3:sdp$(benstr "$(printf 'v=0\r\nc=IN IP4 %s\r\nm=audio 6100 RTP/SAVP 0\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz|2^20|1:4\r\n' "$TB_CARRIER_IP4")")e")
+check "an offer whose only key has an MKI is refused clearly" grep -q "No usable a=crypto" <<<"$REP"
+REP=$(ng so3 "d7:command5:offer7:call-id2:s38:from-tag1:A3:sdp$(benstr "$(printf 'v=0\r\nc=IN IP4 %s\r\nm=audio 6100 RTP/SAVP 0\r\n' "$TB_CARRIER_IP4")")e")
+check "an RTP/SAVP offer without a=crypto is refused clearly" grep -q "without a=crypto" <<<"$REP"
 
 # Session limit 2: a third offer is refused; with "supports: load limit"
 # it gets the protocol's own "load limit" result so the proxy sheds it.

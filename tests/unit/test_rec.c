@@ -125,7 +125,7 @@ static void
 wav(void)
 {
 	uint8_t buf[44 + 4003];
-	uint64_t bytes, ms;
+	uint64_t bytes = 0, ms = 0;
 	uint32_t riff, data;
 	struct stat st;
 	int fd;
@@ -181,7 +181,7 @@ ogg_file(void)
 static void
 oggtest(void)
 {
-	uint64_t bytes, ms, b2, ms2;
+	uint64_t bytes = 0, ms = 0, b2 = 0, ms2 = 0;
 	size_t cut;
 	uint8_t h[27];
 	int fd;
