@@ -24,28 +24,13 @@
 
 #include <srtp2/srtp.h>
 
+#include "common/sdp.h"
+
+/* base64 of the project's SDP code (common/sdp.c) */
 static int
 b64dec(const char *in, uint8_t *out, int cap)
 {
-	static const char t[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	uint32_t acc = 0;
-	int bits = 0, n = 0;
-
-	for (; *in && *in != '='; in++) {
-		const char *p = strchr(t, *in);
-
-		if (p == NULL)
-			return -1;
-		acc = acc << 6 | (uint32_t)(p - t);
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (n >= cap)
-				return -1;
-			out[n++] = (uint8_t)(acc >> bits);
-		}
-	}
-	return n;
+	return sdp_b64_decode(in, strlen(in), out, (size_t)cap);
 }
 
 static int
@@ -98,22 +83,14 @@ main(int argc, char **argv)
 		return 1;
 	if (argc == 3 && strcmp(argv[1], "key") == 0) {
 		int n = strstr(argv[2], "256") ? 44 : strstr(argv[2], "GCM") ? 28 : 30;
-		static const char t[] =
-			"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+		char b64[80];
 		FILE *r = fopen("/dev/urandom", "rb");
 
 		if (r == NULL || fread(key, 1, (size_t)n, r) != (size_t)n)
 			return 1;
 		fclose(r);
-		for (int i = 0; i < n; i += 3) {
-			uint32_t v = (uint32_t)key[i] << 16 | (i + 1 < n ? key[i + 1] << 8 : 0) |
-				     (i + 2 < n ? key[i + 2] : 0);
-
-			putchar(t[v >> 18]);
-			putchar(t[(v >> 12) & 63]);
-			putchar(i + 1 < n ? t[(v >> 6) & 63] : '=');
-			putchar(i + 2 < n ? t[v & 63] : '=');
-		}
+		sdp_b64_encode(key, (size_t)n, b64, sizeof(b64));
+		fputs(b64, stdout);
 		putchar('\n');
 		return 0;
 	}
