@@ -91,7 +91,6 @@ struct ng_call {
 	uint64_t created_ms;
 	uint64_t delete_at_ms;    /* "delete delay": ended at this time; 0 = live */
 	uint64_t answered_ms;
-	bool srtp;                /* a leg's SDP says RTP/SAVP(F): media relayed encrypted */
 	uint32_t rec;             /* recording slot + 1 (0: none) */
 	uint32_t rec_gen;
 	char a_label[64], b_label[64]; /* NG "label" of offerer and answerer */
@@ -830,7 +829,6 @@ do_offer(struct ben_buf *b, const struct ben_doc *doc, const char *ck, size_t ck
 		resolve_peer(m->st[0]);
 		resolve_peer(m->st[1]);
 	}
-	c->srtp = strstr(sdp.media[0].proto, "SAVP") != NULL;
 	c->used = true;
 	c->created_ms = now_ms();
 	n_calls++;
@@ -911,7 +909,6 @@ do_answer(struct ben_buf *b, const struct ben_doc *doc, const char *ck, size_t c
 	}
 	c->answered = true;
 	c->answered_ms = now_ms();
-	c->srtp |= strstr(sdp.media[0].proto, "SAVP") != NULL;
 	reply_ok_start(b, ck, ckl);
 	return put_sdp(b, sdpn, &sdp, c, false);
 }
@@ -1312,10 +1309,6 @@ rec_begin(struct ng_call *c, const struct ben_doc *doc, char *path, size_t plen)
 
 	if (c->n_media == 0)
 		return "The call has no media";
-	/* the relay passes SRTP through untouched: what it could record is
-	 * ciphertext, so it refuses rather than write noise */
-	if (c->srtp)
-		return "Recording SRTP calls is not supported yet (their media is relayed encrypted)";
 	if ((e = take_labels(c, doc, true)) != NULL)
 		return e;
 	if (fmt != NULL) {

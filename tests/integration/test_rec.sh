@@ -14,7 +14,8 @@
 #     also with loss); sidecar and "recording" event carry call-id, tags,
 #     labels, participants, codecs, times, metadata, bytes and a sha256
 #     that matches the file. Pause writes silence; DTMF blocked makes that
-#     party silent.
+#     party silent. An SRTP call (SDES, libsrtp at the carrier) is recorded
+#     as clear audio.
 #  2. kill -9 of callplane-dp mid-call: the partial WAV and Opus files play
 #     up to at most 2 s before the kill; the next start finishes them
 #     (status "recovered", event sent).
@@ -208,13 +209,23 @@ check "Opus via the offer's record call: metadata and format in the event" that 
 check "every relayed RTP packet was placed or counted (rec_packets $(dstat rec_packets), late $(dstat rec_late), ring full $(dstat rec_ring_full))" \
     test "$(dstat rec_packets)" -ge 15000 -a "$(dstat rec_ring_full)" -eq 0
 
-# an SRTP call is relayed encrypted: recording it is refused, not noise
-SAVP=$(printf 'v=0\r\nc=IN IP4 %s\r\nm=audio 6040 RTP/SAVP 0\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n' "$TB_CARRIER_IP4")
-ng os "d7:command5:offer7:call-id2:sc8:from-tag3:A-s3:sdp$(benstr "$SAVP")e" >/dev/null
-REP=$(ng ss "d7:command15:start recording7:call-id2:sce")
-check "start recording on an SRTP call is refused with the reason" \
-    grep -q "Recording SRTP calls is not supported yet" <<<"$REP"
+# an SRTP call (the carrier keys it with SDES; libsrtp sends) is recorded
+# as clear audio: the relay decrypts before the recorder sees a packet
+S=${SRTPTOOL:-$SRC/build/tests/srtptool}
+KEY=$("$S" key AES_CM_128_HMAC_SHA1_80)
+SAVP=$(printf 'v=0\r\nc=IN IP4 %s\r\nm=audio 6040 RTP/SAVP 8\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:%s\r\n' "$TB_CARRIER_IP4" "$KEY")
+ng os "d7:command5:offer7:call-id2:sc8:from-tag3:A-s18:transport-protocol7:RTP/AVP3:sdp$(benstr "$SAVP")e" >/dev/null
+REP=$(ng as "d7:command6:answer7:call-id2:sc8:from-tag3:A-s6:to-tag3:B-s3:sdp$(benstr "$(sdp "$TB_AGENTS_IP4" 7040 8)")e")
+SPA=$(port_in <<<"$REP")
+ng ss "d7:command15:start recording7:call-id2:sce" >/dev/null
+head -c 40000 "$WORK/sweep.al" > "$WORK/sweep5.al"
+in_carrier "$S" send AES_CM_128_HMAC_SHA1_80 "$KEY" "$TB_CARRIER_IP4" 6040 "$TB_APP_IP4" "$SPA" "$WORK/sweep5.al" 8 > /dev/null
 ng ds "d7:command6:delete7:call-id2:sce" >/dev/null
+wait_for 5 test "$(events recording sc | wc -l)" -ge 1
+SCF=$(events recording sc | jget path)
+ASC=$($PY "$R" analyze "$SCF" "$WORK/sweep5.al" alaw "$WORK/sweep5.al" alaw 2>/dev/null); echo "srtp: $ASC"
+check "an SRTP call is recorded as clear audio (left ncc $(jget left.ncc <<<"$ASC") against what the carrier sent)" \
+    ge "$(jget left.ncc <<<"$ASC")" 0.99
 
 # --- 2. kill -9 mid-call: partial files play, the next start finishes them
 head -c 80000 "$WORK/sweep.al" > "$WORK/sweep10.al"
