@@ -6,7 +6,7 @@
  * the relay keeps them), 172-byte RTP packets fed round robin so every
  * stream's context is cold in turn, as on a loaded box. Per N and suite:
  * ns per protect and per unprotect for both, and the ratio.
- *   srtp_bench [SECONDS] [N...]   (default 1; 1000 10000 100000)
+ *   srtp_bench [SECONDS] [N...]   (default 1; 1000 10000 100000; libsrtp up to 10,000)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,7 +69,9 @@ main(int argc, char **argv)
 			uint8_t key[46], pkt[256];
 			double t_p = 0, t_u = 0, l_p = 0, l_u = 0, t0;
 			unsigned long cnt = 0, lcnt = 0;
-			bool lib_ok = true;
+			/* libsrtp sessions are slow to make and to use by the ten
+			 * thousand here (Debian builds it on NSS): it runs up to 10,000 */
+			bool lib_ok = n <= 10000;
 
 			for (unsigned i = 0; i < n; i++) {
 				srtp_policy_t p;
