@@ -110,7 +110,8 @@ feeder(void *arg)
 			if (f->pk[i] == NULL)
 				continue;
 			s->last_tsc = next;
-			rec_tap(rte_lcore_id(), s, f->pk[i], rte_pktmbuf_mtod(f->pk[i], uint8_t *), 12 + 160);
+			rec_tap(rte_lcore_id(), s, f->pk[i], rte_pktmbuf_mtod(f->pk[i], uint8_t *), 12 + 160,
+				false);
 			f->taps++;
 		}
 		t1 = rte_rdtsc();

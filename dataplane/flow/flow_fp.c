@@ -244,7 +244,8 @@ flow_forward(unsigned lc, uint16_t pidx, struct rte_mbuf *m, enum dp_counter *wh
 			/* recorded: the packet itself (one more reference) to the
 			 * recorder; audio only (telephone-events are not sound) */
 			if (s->rec && ((rtp[1] & 0x7f) == 0 || (rtp[1] & 0x7f) == 8))
-				rec_tap(lc, s, m, rtp, (uint16_t)(udp_len - sizeof(*udp)));
+				rec_tap(lc, s, m, rtp, (uint16_t)(udp_len - sizeof(*udp)),
+					flow_streams[s->out].srtp_tx != NULL);
 			if (s->inband && (rtp[1] & 0x7f) == s->inband_pt) {
 				if (s->dtmf_block)
 					mask = true;   /* fed with the packet itself below */

@@ -78,10 +78,12 @@ uint32_t rec_gen(uint32_t slot);
 /* Main lcore: finished recordings out as "recording" events. How many. */
 unsigned rec_events_poll(void);
 
-/* Worker: @m carries RTP (@rtp, @len bytes) of recorded stream @s. */
+/* Worker: @m carries RTP (@rtp, @len bytes) of recorded stream @s.
+ * @changes: the relay will rewrite the payload after this (SRTP towards
+ * the other party): the recorder then gets a copy of the clear packet. */
 struct flow_stream;
 void rec_tap(unsigned lc, const struct flow_stream *s, struct rte_mbuf *m, const uint8_t *rtp,
-	     uint16_t len);
+	     uint16_t len, bool changes);
 
 /*
  * The timeline, public for the unit test, the bench and the fuzz target:
