@@ -167,9 +167,13 @@ dir_init(struct xf_dir *d, const struct suite_info *si, const uint8_t *mk, const
 	return dir_setup(d, si, ek, salt, ak);
 }
 
-int
-srtp_xf_create_session(struct srtp_xf **out, enum srtp_suite suite, const uint8_t *key,
-		       const uint8_t *salt, const uint8_t *auth_key)
+/*
+ * One context: session keys from the master key (@key/@salt are master
+ * material) or given directly (@session, the known-answer tests).
+ */
+static int
+xf_make(struct srtp_xf **out, enum srtp_suite suite, const uint8_t *key, const uint8_t *salt,
+	const uint8_t *auth_key, bool session)
 {
 	static const uint8_t no_auth[20];
 	struct srtp_xf *x;
@@ -182,15 +186,28 @@ srtp_xf_create_session(struct srtp_xf **out, enum srtp_suite suite, const uint8_
 		return -ENOMEM;
 	x->suite = suite;
 	x->si = &suites[suite];
-	rc = dir_setup(&x->rtp, x->si, key, salt, auth_key ? auth_key : no_auth);
-	if (rc == 0)
-		rc = dir_setup(&x->rtcp, x->si, key, salt, auth_key ? auth_key : no_auth);
+	if (session) {
+		rc = dir_setup(&x->rtp, x->si, key, salt, auth_key ? auth_key : no_auth);
+		if (rc == 0)
+			rc = dir_setup(&x->rtcp, x->si, key, salt, auth_key ? auth_key : no_auth);
+	} else {
+		rc = dir_init(&x->rtp, x->si, key, salt, 0);
+		if (rc == 0)
+			rc = dir_init(&x->rtcp, x->si, key, salt, 3);
+	}
 	if (rc < 0) {
 		srtp_xf_free(x);
 		return rc;
 	}
 	*out = x;
 	return 0;
+}
+
+int
+srtp_xf_create_session(struct srtp_xf **out, enum srtp_suite suite, const uint8_t *key,
+		       const uint8_t *salt, const uint8_t *auth_key)
+{
+	return xf_make(out, suite, key, salt, auth_key, true);
 }
 
 int
@@ -212,25 +229,7 @@ int
 srtp_xf_create(struct srtp_xf **out, enum srtp_suite suite, const uint8_t *master_key,
 	       const uint8_t *master_salt)
 {
-	struct srtp_xf *x;
-	int rc;
-
-	if ((unsigned)suite >= SRTP_SUITE_COUNT)
-		return -EINVAL;
-	x = calloc(1, sizeof(*x));
-	if (x == NULL)
-		return -ENOMEM;
-	x->suite = suite;
-	x->si = &suites[suite];
-	rc = dir_init(&x->rtp, x->si, master_key, master_salt, 0);
-	if (rc == 0)
-		rc = dir_init(&x->rtcp, x->si, master_key, master_salt, 3);
-	if (rc < 0) {
-		srtp_xf_free(x);
-		return rc;
-	}
-	*out = x;
-	return 0;
+	return xf_make(out, suite, master_key, master_salt, NULL, false);
 }
 
 void
