@@ -4,9 +4,10 @@
 # module pointed at callplane-dp's NG socket, relays SIPp calls from the
 # carrier host to a SIPp phone on the agents host. Each call's audio (a
 # 236-packet G.711 capture) crosses the relay to the phone, which echoes
-# it back through the relay. Checked: every call completes, every packet
-# is relayed both ways, and when the calls end Kamailio's deletes leave no
-# session and no media port behind.
+# it back through the relay (the phone rings 300 ms before it answers).
+# Checked: every call completes, every packet is relayed both ways, and
+# when the calls end Kamailio's deletes leave no session and no media
+# port behind.
 . "$(dirname "$0")/lib.sh"
 command -v kamailio >/dev/null && command -v sipp >/dev/null ||
     { echo "FAIL - kamailio and sipp are needed (.ci/install)"; exit 1; }
