@@ -8,8 +8,16 @@
  * Prints one line per second and a final key=value line: the relayed
  * packets/s received (median of the per-second samples after warm-up).
  *
+ * --oneway sends A to B only. --srtp MODE makes A's leg SRTP (SDES
+ * AES_CM_128_HMAC_SHA1_80, a key per call) and sends one way:
+ *   srtp-rtp   A sends SRTP, B is offered plain RTP: the relay decrypts
+ *   rtp-srtp   B sends RTP to the SRTP leg A: the relay encrypts
+ *   srtp-srtp  both legs SRTP with their own keys: decrypt and encrypt
+ * A's SRTP is protected here (the callplane transform, ipsec-mb bursts)
+ * with a new sequence number every send, as a phone does.
+ *
  *   memif_gen [EAL args] -- --ng IP:PORT --relay IP --a IP --b IP
- *             --calls K --secs S
+ *             --calls K --secs S [--oneway] [--srtp MODE]
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -30,6 +38,9 @@
 #include <rte_mbuf.h>
 #include <rte_udp.h>
 
+#include "common/sdp.h"
+#include "srtp/srtp_xf.h"
+
 #define BURST 32
 #define FRAME (14 + 20 + 8 + 172)
 
@@ -47,22 +58,48 @@ on_signal(int s)
 
 static bool detect;   /* --detect: in-band DTMF detection on every call */
 static bool record;   /* --record: every call recorded (NG "record call" in the answer) */
+static bool oneway;   /* --oneway: A to B only */
+static enum { SRTP_NONE, SRTP_TO_RTP, RTP_TO_SRTP, SRTP_TO_SRTP } srtp_mode;
+
+#define TAG 10        /* AES_CM_128_HMAC_SHA1_80 */
+
+/* A's master key and salt for @call (30 bytes). */
+static void
+call_key(unsigned call, uint8_t ks[30])
+{
+	for (unsigned i = 0; i < 30; i++)
+		ks[i] = (uint8_t)(call * 131u + i * 7u + (call >> 8) + 1);
+}
 
 static unsigned
 ng_req(int fd, const struct sockaddr_in *ng, const char *cmd, unsigned call, uint32_t ip,
        unsigned port)
 {
-	char sdp[256], msg[1024], rep[8192], ips[INET_ADDRSTRLEN], cid[40];
+	char sdp[512], msg[1536], rep[8192], ips[INET_ADDRSTRLEN], cid[40], b64[64] = "";
+	bool offer = strcmp(cmd, "offer") == 0;
+	/* SDES on A's leg (the offer), and on B's in srtp-srtp */
+	bool crypto = srtp_mode != SRTP_NONE && (offer || srtp_mode == SRTP_TO_SRTP);
 	int n, sl, cl;
 	const char *m;
 
 	inet_ntop(AF_INET, &ip, ips, sizeof(ips));
-	sl = snprintf(sdp, sizeof(sdp), "v=0\r\nc=IN IP4 %s\r\nm=audio %u RTP/AVP 0\r\n", ips, port);
+	if (crypto) {
+		uint8_t ks[30];
+
+		call_key(offer ? call : call + 100000u, ks);
+		sdp_b64_encode(ks, sizeof(ks), b64, sizeof(b64));
+	}
+	sl = snprintf(sdp, sizeof(sdp),
+		      "v=0\r\nc=IN IP4 %s\r\nm=audio %u RTP/%s 0\r\n%s%s%s", ips, port,
+		      crypto ? "SAVP" : "AVP", crypto ? "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" : "",
+		      b64, crypto ? "\r\n" : "");
 	cl = snprintf(cid, sizeof(cid), "mg-%d-%u", (int)getpid(), call);
 	n = snprintf(msg, sizeof(msg),
-		     "%s%d-%u d7:command%zu:%s7:call-id%d:%s8:from-tag1:A%s%s%s3:sdp%d:%se", cmd,
+		     "%s%d-%u d7:command%zu:%s7:call-id%d:%s8:from-tag1:A%s%s%s%s3:sdp%d:%se", cmd,
 		     (int)getpid(), call, strlen(cmd), cmd, cl, cid,
 		     strcmp(cmd, "answer") == 0 ? "6:to-tag1:B" : "",
+		     offer && (srtp_mode == SRTP_TO_RTP || srtp_mode == RTP_TO_SRTP)
+			     ? "18:transport protocol7:RTP/AVP" : "",
 		     detect && strcmp(cmd, "offer") == 0 ? "5:flagsl11:detect DTMFe" : "",
 		     record && strcmp(cmd, "answer") == 0 ? "11:record call3:yes" : "", sl, sdp);
 	if (sendto(fd, msg, (size_t)n, 0, (const struct sockaddr *)ng, sizeof(*ng)) < 0 ||
@@ -112,7 +149,8 @@ handle_arp(uint16_t port, struct rte_mbuf *m)
 }
 
 static struct rte_mbuf *
-make_frame(struct rte_mempool *mp, uint32_t src, uint16_t sport, uint16_t dport, uint32_t ssrc)
+make_frame(struct rte_mempool *mp, uint32_t src, uint16_t sport, uint16_t dport, uint32_t ssrc,
+	   unsigned extra)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
 	uint8_t *p;
@@ -122,12 +160,12 @@ make_frame(struct rte_mempool *mp, uint32_t src, uint16_t sport, uint16_t dport,
 
 	if (m == NULL)
 		return NULL;
-	p = (uint8_t *)rte_pktmbuf_append(m, FRAME);
+	p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(FRAME + extra));
 	if (p == NULL) {
 		rte_pktmbuf_free(m);
 		return NULL;
 	}
-	memset(p, 0, FRAME);
+	memset(p, 0, FRAME + extra);
 	e = (struct rte_ether_hdr *)p;
 	ip = (struct rte_ipv4_hdr *)(e + 1);
 	u = (struct rte_udp_hdr *)(ip + 1);
@@ -135,7 +173,7 @@ make_frame(struct rte_mempool *mp, uint32_t src, uint16_t sport, uint16_t dport,
 	e->src_addr = mac_me;
 	e->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
 	ip->version_ihl = 0x45;
-	ip->total_length = rte_cpu_to_be_16(FRAME - 14);
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(FRAME - 14 + extra));
 	ip->time_to_live = 64;
 	ip->next_proto_id = IPPROTO_UDP;
 	ip->src_addr = src;
@@ -143,14 +181,15 @@ make_frame(struct rte_mempool *mp, uint32_t src, uint16_t sport, uint16_t dport,
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	u->src_port = rte_cpu_to_be_16(sport);
 	u->dst_port = rte_cpu_to_be_16(dport);
-	u->dgram_len = rte_cpu_to_be_16(8 + 172);
+	u->dgram_len = rte_cpu_to_be_16((uint16_t)(8 + 172 + extra));
 	p = (uint8_t *)(u + 1);
 	p[0] = 0x80;
 	p[8] = (uint8_t)(ssrc >> 24);
 	p[9] = (uint8_t)(ssrc >> 16);
 	p[10] = (uint8_t)(ssrc >> 8);
 	p[11] = (uint8_t)ssrc;
-	u->dgram_cksum = rte_ipv4_udptcp_cksum(ip, u);
+	/* SRTP frames change every send: no UDP checksum (IPv4 allows it) */
+	u->dgram_cksum = extra ? 0 : rte_ipv4_udptcp_cksum(ip, u);
 	return m;
 }
 
@@ -170,6 +209,10 @@ main(int argc, char **argv)
 	struct rte_eth_conf conf = { 0 };
 	struct rte_mempool *mp;
 	struct rte_mbuf **frames, *rx[BURST], *tx[BURST];
+	struct srtp_xf **xf;           /* per frame: A's SRTP sender, or NULL */
+	struct srtp_xf_state *xs;
+	struct srtp_op ops[BURST];
+	uint16_t seq = 0;
 	uint64_t *samples, rx_total = 0, tx_total = 0, hz, t_next;
 	unsigned n_samples = 0, cursor = 0;
 	int ret, fd;
@@ -201,6 +244,18 @@ main(int argc, char **argv)
 		} else if (strcmp(o, "--record") == 0) {
 			record = true;
 			i--;    /* takes no value */
+		} else if (strcmp(o, "--oneway") == 0) {
+			oneway = true;
+			i--;    /* takes no value */
+		} else if (strcmp(o, "--srtp") == 0) {
+			srtp_mode = strcmp(v, "srtp-rtp") == 0 ? SRTP_TO_RTP :
+				    strcmp(v, "rtp-srtp") == 0 ? RTP_TO_SRTP :
+				    strcmp(v, "srtp-srtp") == 0 ? SRTP_TO_SRTP : SRTP_NONE;
+			if (srtp_mode == SRTP_NONE && strcmp(v, "none") != 0) {
+				fprintf(stderr, "memif_gen: --srtp srtp-rtp|rtp-srtp|srtp-srtp|none\n");
+				return 2;
+			}
+			oneway = oneway || srtp_mode != SRTP_NONE;
 		} else if (strcmp(o, "--relay") == 0) {
 			inet_pton(AF_INET, v, &ip_relay);
 		} else if (strcmp(o, "--a") == 0) {
@@ -216,7 +271,7 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (calls == 0 || calls > 4000 || !ip_a || !ip_b || !ip_relay || !ng.sin_port) {
+	if (calls == 0 || calls > 20000 || !ip_a || !ip_b || !ip_relay || !ng.sin_port) {
 		fprintf(stderr, "usage: memif_gen [EAL] -- --ng IP:PORT --relay IP --a IP --b IP "
 				"--calls K --secs S [--detect first: in-band DTMF detection on] [--record first: every call recorded]\n");
 		return 2;
@@ -249,6 +304,8 @@ main(int argc, char **argv)
 	}
 	n_frames = 2 * calls;
 	frames = calloc(n_frames, sizeof(*frames));
+	xf = calloc(n_frames, sizeof(*xf));
+	xs = calloc(n_frames, sizeof(*xs));
 	samples = calloc(secs + warm + 2, sizeof(*samples));
 	{
 		unsigned *pa = calloc(calls, sizeof(*pa)), *pb = calloc(calls, sizeof(*pb));
@@ -301,11 +358,30 @@ main(int argc, char **argv)
 			fprintf(stderr, "memif_gen: the relay never answered ARP\n");
 			return 1;
 		}
+		/* what is sent: both ways, or one way (A to B; B to A for rtp-srtp) */
+		n_frames = 0;
 		for (unsigned i = 0; i < calls; i++) {
-			frames[2 * i] = make_frame(mp, ip_a, (uint16_t)(20000 + 2 * i), (uint16_t)pa[i], 2 * i);
-			frames[2 * i + 1] = make_frame(mp, ip_b, (uint16_t)(20000 + 2 * i), (uint16_t)pb[i],
-						       2 * i + 1);
-			if (!frames[2 * i] || !frames[2 * i + 1]) {
+			bool a = srtp_mode != RTP_TO_SRTP, b = !oneway || srtp_mode == RTP_TO_SRTP;
+			unsigned extra = a && srtp_mode != SRTP_NONE ? TAG : 0;
+
+			if (a) {
+				if (extra) {
+					uint8_t ks[30];
+
+					call_key(i, ks);
+					if (srtp_xf_create(&xf[n_frames], SRTP_ENGINE_IPSECMB,
+							   SRTP_AES_CM_128_HMAC_SHA1_80, ks, ks + 16) < 0) {
+						fprintf(stderr, "memif_gen: SRTP context\n");
+						return 1;
+					}
+				}
+				frames[n_frames++] = make_frame(mp, ip_a, (uint16_t)(20000 + 2 * i),
+								(uint16_t)pa[i], 2 * i, extra);
+			}
+			if (b)
+				frames[n_frames++] = make_frame(mp, ip_b, (uint16_t)(20000 + 2 * i),
+								(uint16_t)pb[i], 2 * i + 1, 0);
+			if (frames[n_frames - 1] == NULL || (a && b && frames[n_frames - 2] == NULL)) {
 				fprintf(stderr, "memif_gen: out of mbufs\n");
 				return 1;
 			}
@@ -324,14 +400,34 @@ main(int argc, char **argv)
 		while (!quit && sec < secs + warm) {
 			uint16_t n, sent;
 
-			for (unsigned k = 0; k < BURST; k++) {
+			unsigned nb = n_frames < BURST ? n_frames : BURST, nops = 0;
+
+			for (unsigned k = 0; k < nb; k++) {
 				tx[k] = frames[cursor];
 				rte_mbuf_refcnt_update(tx[k], 1);
+				if (xf[cursor] != NULL) {
+					/* a new packet each time: clear payload, next
+					 * sequence number, protected (the tag is in the
+					 * frame's length already) */
+					uint8_t *rtp = rte_pktmbuf_mtod_offset(tx[k], uint8_t *,
+									       FRAME - 172);
+
+					memset(rtp + 12, 0, 160);
+					rtp[2] = (uint8_t)(seq >> 8);
+					rtp[3] = (uint8_t)seq;
+					ops[nops++] = (struct srtp_op){ .x = xf[cursor], .st = &xs[cursor],
+						.pkt = rtp, .len = 172, .cap = 172 + TAG,
+						.kind = SRTP_OP_PROTECT };
+				}
 				cursor = cursor + 1 == n_frames ? 0 : cursor + 1;
+				if (cursor == 0)
+					seq++;
 			}
-			sent = rte_eth_tx_burst(port, 0, tx, BURST);
+			if (nops)
+				srtp_xf_burst(ops, nops);
+			sent = rte_eth_tx_burst(port, 0, tx, (uint16_t)nb);
 			tx_total += sent;
-			for (unsigned k = sent; k < BURST; k++)
+			for (unsigned k = sent; k < nb; k++)
 				rte_mbuf_refcnt_update(tx[k], -1);
 			n = rte_eth_rx_burst(port, 0, rx, BURST);
 			for (uint16_t k = 0; k < n; k++) {

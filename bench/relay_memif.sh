@@ -21,6 +21,16 @@
 # reports its rate as a share of the plain one and what the dsp role got
 # through (dsp_payloads) or had to skip (dsp_ring_full).
 #
+# SRTP (SDES AES_CM_128_HMAC_SHA1_80, a key per call; one direction, so
+# each call is one SRTP stream): MODES="oneway srtp-rtp rtp-srtp srtp-srtp"
+#   oneway     plain RTP A to B: the reference for the SRTP modes
+#   srtp-rtp   A's SRTP decrypted by the relay to plain B
+#   rtp-srtp   B's RTP encrypted by the relay to SRTP A
+#   srtp-srtp  decrypted and encrypted again with B's leg's key
+# each reported as a share of the oneway rate, with the transform's own
+# ceiling on one core at the same stream count (build/bench/srtp_bench in
+# the same run). ENGINE=ipsec-mb|openssl|libsrtp picks the relay's engine.
+#
 # usage: bench/relay_memif.sh [SECONDS] [CALLS...]   (default 10; 100 1000 2000)
 # (the bench config's 10,000 media ports hold at most 2,500 calls)
 set -u
@@ -51,13 +61,23 @@ for k in "${LOADS[@]}"; do
   for mode in "${MODES[@]}"; do
     sed "s|/run/callplane-bench.memif|$W/m.sock|" "$SRC/config/bench-memif.yaml" > "$W/c.yaml"
     printf '  recording:\n    dir: %s/rec\n' "$W" >> "$W/c.yaml"
+    printf '  srtp:\n    engine: %s\n' "${ENGINE:-ipsec-mb}" >> "$W/c.yaml"
+    # room for the load: 4 media ports per call (up to about 13,000 calls
+    # on the one address)
+    [ "$k" -gt 2400 ] && sed -i -e "s/port_min: 30000/port_min: 10000/" \
+        -e "s/port_max: 39999/port_max: $(( 10000 + 4 * k + 400 > 65000 ? 65000 : 10000 + 4 * k + 400 ))\n    max_streams: $(( 4 * k + 400 ))/" "$W/c.yaml"
+    gmode=()
+    case "$mode" in
+        oneway) gmode=(--oneway) ;;
+        srtp-rtp|rtp-srtp|srtp-srtp) gmode=(--srtp "$mode") ;;
+    esac
     rm -f "$W/m.sock"
     "$BUILD/callplane-dp" -c "$W/c.yaml" --file-prefix "cpbm$$" > "$W/dp.log" 2>&1 &
     DP=$!
     for _ in $(seq 50); do grep -q ': ready' "$W/dp.log" && break; sleep 0.2; done
     out=$("$BUILD/bench/memif_gen" -l 0 --no-huge --no-pci -m 512 --file-prefix "cpgm$$" \
         --vdev="net_memif0,role=client,socket=$W/m.sock,id=0,socket-abstract=no" --log-level=3 -- \
-        $([ "$mode" = detect ] && echo --detect) $([ "$mode" = record ] && echo --record) --ng 127.0.0.1:2299 --relay 198.19.0.1 --a 198.19.0.10 --b 198.19.0.20 \
+        $([ "$mode" = detect ] && echo --detect) $([ "$mode" = record ] && echo --record) "${gmode[@]}" --ng 127.0.0.1:2299 --relay 198.19.0.1 --a 198.19.0.10 --b 198.19.0.20 \
         --calls "$k" --secs "$SECS" | tail -1)
     hz=$("$TEL" --prefix "cpbm$$" --get /callplane/info tsc_hz)
     up=$("$TEL" --prefix "cpbm$$" --get /callplane/info uptime_s)
@@ -70,11 +90,31 @@ print(" ".join(f"{k}={v}" for k, v in d.items() if k.startswith("drop_") and v))
 import json, sys
 d = json.load(sys.stdin)
 print(d.get("dsp_payloads", 0), d.get("dsp_ring_full", 0), d.get("rec_packets", 0),
-      d.get("rec_ring_full", 0), d.get("rec_late", 0) + d.get("rec_bad", 0))')
-    kill "$DP"; wait "$DP" 2>/dev/null; DP=""
-    plain=$(python3 - "$k" "$out" "$ceil" "$hz" "$up" "$busy" "$drops" "$mode" "$plain" $dsp <<'PY'
+      d.get("rec_ring_full", 0), d.get("rec_late", 0) + d.get("rec_bad", 0),
+      d.get("srtp_decrypted", 0), d.get("srtp_encrypted", 0))')
+    ceil_x=0
+    case "$mode" in
+        srtp-rtp|rtp-srtp|srtp-srtp)
+            # the transform alone on one core, same stream count, this run
+            ceil_x=$("$BUILD/bench/srtp_bench" 2 "$k" | python3 -c '
 import re, sys
-k, out, ceil, hz, up, busy, drops, mode, plain, dsp_ok, dsp_full, rec_ok, rec_full, rec_off = sys.argv[1:]
+eng = sys.argv[1]; mode = sys.argv[2]
+for l in sys.stdin:
+    if l.startswith("srtp AES_CM_128_HMAC_SHA1_80"):
+        m = re.search(r"ipsec-mb protect +(\d+) ns, unprotect +(\d+) ns.*openssl +(\d+) / +(\d+) ns(?:; libsrtp +(\d+) / +(\d+))?", l)
+        p, u = {"ipsec-mb": (m[1], m[2]), "openssl": (m[3], m[4]), "libsrtp": (m[5], m[6])}[eng]
+        if p is None: print(0); break
+        ns = {"srtp-rtp": int(u), "rtp-srtp": int(p), "srtp-srtp": int(p) + int(u)}[mode]
+        print(1e9 / ns); break
+else:
+    print(0)' "${ENGINE:-ipsec-mb}" "$mode")
+            ;;
+    esac
+    kill "$DP"; wait "$DP" 2>/dev/null; DP=""
+    plain=$(python3 - "$k" "$out" "$ceil" "$hz" "$up" "$busy" "$drops" "$mode" "$plain" $dsp "$ceil_x" <<'PY'
+import re, sys
+(k, out, ceil, hz, up, busy, drops, mode, plain, dsp_ok, dsp_full, rec_ok, rec_full, rec_off,
+ dec, enc, ceil_x) = sys.argv[1:]
 kv = dict(re.findall(r"(\w+)=(\S+)", out))
 pps = int(kv.get("median_pps", 0))
 share = int(busy) / int(hz) / max(1, int(up))
@@ -88,11 +128,17 @@ if mode == "record":
              f"the recorder (main lcore) took {rec_ok} packets, {rec_full} found its ring full, "
              f"{rec_off} off its timeline (this generator sends each stream far faster than "
              f"50 packets/s)")
-print(f"relay: {k:>5} calls  {pps / 1e6:6.2f} Mpps relayed on 1 worker core "
+if mode in ("srtp-rtp", "rtp-srtp", "srtp-srtp"):
+    cx = float(ceil_x)
+    extra = (f"; SRTP {mode}: {100 * pps / max(1, int(plain)):.1f}% of the plain one-way rate "
+             f"({k} SRTP streams; decrypted {dec}, encrypted {enc}); per busy core "
+             f"{pps / max(share, 0.01) / 1e6:.2f} Mpps; the transform alone on one core: "
+             + (f"{cx / 1e6:.2f} Mpps" if cx else "not measured at this count"))
+print(f"relay: {k:>5} calls  {mode:>9}  {pps / 1e6:6.2f} Mpps relayed on 1 worker core "
       f"({100 * pps / 1e6 / float(ceil):5.1f}% of the {ceil} Mpps ceiling); "
       f"worker busy {100 * share:.0f}% of its uptime; {drops or 'no drops'}{extra}",
       file=sys.stderr)
-print(pps if mode == "off" else plain)
+print(pps if mode in ("off", "oneway") else plain)
 PY
 )
   done

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The SRTP transform's cost per packet over many streams: callplane's own
- * (dataplane/srtp) against libsrtp, the same packets, in the same run.
- * N streams each with its own keys and state (a context per stream, as
- * the relay keeps them), 172-byte RTP packets fed round robin so every
- * stream's context is cold in turn, as on a loaded box. Per N and suite:
- * ns per protect and per unprotect for both, and the ratio.
+ * The SRTP transform's cost per packet over many streams, per engine, in
+ * the same run: ipsec-mb (bursts of 32 through srtp_xf_burst, as the
+ * worker submits them), openssl (a packet at a time), and Debian's
+ * libsrtp called directly (the reference). N streams each with its own
+ * keys and state (a context per stream, as the relay keeps them), 172-byte
+ * RTP packets fed round robin so every stream's context is cold in turn,
+ * as on a loaded box. Per N and suite: ns per protect and per unprotect.
  *   srtp_bench [SECONDS] [N...]   (default 1; 1000 10000 100000; libsrtp up to 10,000)
  */
 #include <stdio.h>
@@ -15,7 +16,9 @@
 
 #include <srtp2/srtp.h>
 
-#include "srtp/srtp_xf.h"
+#include "srtp/srtp_int.h"
+
+#define BURST 32
 
 static double
 now_s(void)
@@ -27,20 +30,153 @@ now_s(void)
 }
 
 static void
-policy(srtp_policy_t *p, enum srtp_suite s, uint8_t *key, uint32_t ssrc, bool in)
+fill(uint8_t *p, uint16_t seq, uint32_t ssrc)
 {
-	memset(p, 0, sizeof(*p));
-	if (s == SRTP_AEAD_AES_128_GCM) {
-		srtp_crypto_policy_set_aes_gcm_128_16_auth(&p->rtp);
-		srtp_crypto_policy_set_aes_gcm_128_16_auth(&p->rtcp);
-	} else {
-		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p->rtp);
-		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p->rtcp);
+	memset(p, 0x5a, 172);
+	p[0] = 0x80;
+	p[1] = 0;
+	p[2] = (uint8_t)(seq >> 8);
+	p[3] = (uint8_t)seq;
+	srtp_wr32(p + 8, ssrc);
+}
+
+/* One engine of ours over @n streams for @secs: ns per protect and per
+ * unprotect; -1 on a wrong result. */
+static int
+time_ours(enum srtp_engine e, enum srtp_suite s, unsigned n, double secs, double *ns_p,
+	  double *ns_u)
+{
+	struct srtp_xf **tx = calloc(n, sizeof(*tx)), **rx = calloc(n, sizeof(*rx));
+	struct srtp_xf_state *txs = calloc(n, sizeof(*txs)), *rxs = calloc(n, sizeof(*rxs));
+	uint8_t (*pk)[200] = malloc((size_t)n * 200), key[46];
+	unsigned kl = srtp_suite_key_len(s) + srtp_suite_salt_len(s);
+	struct srtp_op ops[BURST];
+	double t_p = 0, t_u = 0, t0;
+	unsigned long cnt = 0;
+	uint16_t seq = 0;
+	int rc = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		for (unsigned b = 0; b < kl; b++)
+			key[b] = (uint8_t)(rand() >> 7);
+		if (srtp_xf_create(&tx[i], e, s, key, key + srtp_suite_key_len(s)) < 0 ||
+		    srtp_xf_create(&rx[i], e, s, key, key + srtp_suite_key_len(s)) < 0)
+			return -1;
 	}
-	p->ssrc.type = in ? ssrc_any_inbound : ssrc_specific;
-	p->ssrc.value = ssrc;
-	p->key = key;
-	p->window_size = 128;
+	t0 = now_s();
+	while (rc == 0 && now_s() - t0 < secs) {
+		double a, b, c;
+
+		for (unsigned i = 0; i < n; i++)
+			fill(pk[i], seq, 0x1000 + i);
+		a = now_s();
+		for (unsigned i = 0; i < n; i += BURST) {
+			unsigned k = n - i < BURST ? n - i : BURST;
+
+			if (e == SRTP_ENGINE_IPSECMB) {
+				for (unsigned j = 0; j < k; j++) {
+					ops[j] = (struct srtp_op){ .x = tx[i + j], .st = &txs[i + j],
+						.pkt = pk[i + j], .len = 172, .cap = 200,
+						.kind = SRTP_OP_PROTECT };
+				}
+				srtp_xf_burst(ops, k);
+			} else {
+				for (unsigned j = 0; j < k; j++)
+					srtp_xf_protect(tx[i + j], &txs[i + j], pk[i + j], 172, 200);
+			}
+		}
+		b = now_s();
+		for (unsigned i = 0; i < n; i += BURST) {
+			unsigned k = n - i < BURST ? n - i : BURST;
+			unsigned tl = 172 + (s == SRTP_AEAD_AES_128_GCM ? 16 : 10);
+
+			if (e == SRTP_ENGINE_IPSECMB) {
+				for (unsigned j = 0; j < k; j++) {
+					ops[j] = (struct srtp_op){ .x = rx[i + j], .st = &rxs[i + j],
+						.pkt = pk[i + j], .len = (uint16_t)tl, .cap = 200,
+						.kind = SRTP_OP_UNPROTECT };
+				}
+				srtp_xf_burst(ops, k);
+				for (unsigned j = 0; j < k; j++)
+					if (ops[j].rc != 172)
+						rc = -1;
+			} else {
+				for (unsigned j = 0; j < k; j++)
+					if (srtp_xf_unprotect(rx[i + j], &rxs[i + j], pk[i + j], tl) != 172)
+						rc = -1;
+			}
+		}
+		c = now_s();
+		t_p += b - a;
+		t_u += c - b;
+		seq++;
+		cnt += n;
+	}
+	*ns_p = t_p / (double)cnt * 1e9;
+	*ns_u = t_u / (double)cnt * 1e9;
+	for (unsigned i = 0; i < n; i++) {
+		srtp_xf_free(tx[i]);
+		srtp_xf_free(rx[i]);
+	}
+	free(tx); free(rx); free(txs); free(rxs); free(pk);
+	return rc;
+}
+
+/* Debian's libsrtp called directly; with many streams it is slow, so each
+ * round takes every stride-th stream (all n exist, cold). */
+static int
+time_libsrtp(enum srtp_suite s, unsigned n, double secs, double *ns_p, double *ns_u)
+{
+	srtp_t *ltx = calloc(n, sizeof(*ltx)), *lrx = calloc(n, sizeof(*lrx));
+	uint8_t (*pk)[200] = malloc((size_t)n * 200), key[46];
+	unsigned kl = srtp_suite_key_len(s) + srtp_suite_salt_len(s);
+	unsigned stride = n > 2000 ? n / 2000 : 1;
+	int *lens = calloc(n, sizeof(int)), rc = 0;
+	double l_p = 0, l_u = 0, t0;
+	unsigned long cnt = 0;
+	uint16_t seq = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		srtp_policy_t p;
+
+		for (unsigned b = 0; b < kl; b++)
+			key[b] = (uint8_t)(rand() >> 7);
+		srtp_lib_policy(&p, s, key, 0x1000 + i, false);
+		if (srtp_create(&ltx[i], &p) != srtp_err_status_ok)
+			return -1;
+		srtp_lib_policy(&p, s, key, 0x1000 + i, true);
+		if (srtp_create(&lrx[i], &p) != srtp_err_status_ok)
+			return -1;
+	}
+	t0 = now_s();
+	while (rc == 0 && now_s() - t0 < secs) {
+		double a, b, c;
+
+		for (unsigned i = 0; i < n; i += stride)
+			fill(pk[i], seq, 0x1000 + i);
+		a = now_s();
+		for (unsigned i = 0; i < n; i += stride) {
+			lens[i] = 172;
+			srtp_protect(ltx[i], pk[i], &lens[i]);
+		}
+		b = now_s();
+		for (unsigned i = 0; i < n; i += stride)
+			if (srtp_unprotect(lrx[i], pk[i], &lens[i]) != srtp_err_status_ok)
+				rc = -1;
+		c = now_s();
+		l_p += b - a;
+		l_u += c - b;
+		seq++;
+		cnt += (n + stride - 1) / stride;
+	}
+	*ns_p = l_p / (double)cnt * 1e9;
+	*ns_u = l_u / (double)cnt * 1e9;
+	for (unsigned i = 0; i < n; i++) {
+		srtp_dealloc(ltx[i]);
+		srtp_dealloc(lrx[i]);
+	}
+	free(ltx); free(lrx); free(pk); free(lens);
+	return rc;
 }
 
 int
@@ -58,119 +194,29 @@ main(int argc, char **argv)
 			ns[i] = (unsigned)atoi(argv[2 + i]);
 	}
 	srtp_init();
+	printf("ipsec-mb on %s\n", srtp_xf_imb_arch());
 	for (unsigned si = 0; si < 2; si++)
 		for (unsigned k = 0; k < n_ns; k++) {
 			enum srtp_suite s = suites[si];
-			unsigned n = ns[k], kl = srtp_suite_key_len(s) + srtp_suite_salt_len(s);
-			struct srtp_xf **tx = calloc(n, sizeof(*tx)), **rx = calloc(n, sizeof(*rx));
-			struct srtp_xf_state *txs = calloc(n, sizeof(*txs)), *rxs = calloc(n, sizeof(*rxs));
-			srtp_t *ltx = calloc(n, sizeof(*ltx)), *lrx = calloc(n, sizeof(*lrx));
-			uint16_t *seq = calloc(n, sizeof(*seq));
-			uint8_t key[46], pkt[256];
-			double t_p = 0, t_u = 0, l_p = 0, l_u = 0, t0;
-			unsigned long cnt = 0, lcnt = 0;
-			/* libsrtp sessions are slow to make and to use by the ten
-			 * thousand here (Debian builds it on NSS): it runs up to 10,000 */
-			bool lib_ok = n <= 10000;
+			unsigned n = ns[k];
+			double p[3] = { 0 }, u[3] = { 0 };
 
-			for (unsigned i = 0; i < n; i++) {
-				srtp_policy_t p;
-
-				for (unsigned b = 0; b < kl; b++)
-					key[b] = (uint8_t)(rand() >> 7);
-				if (srtp_xf_create(&tx[i], s, key, key + srtp_suite_key_len(s)) < 0 ||
-				    srtp_xf_create(&rx[i], s, key, key + srtp_suite_key_len(s)) < 0)
-					return 1;
-				policy(&p, s, key, 0x1000 + i, false);
-				if (lib_ok && srtp_create(&ltx[i], &p) != srtp_err_status_ok)
-					lib_ok = false;
-				policy(&p, s, key, 0x1000 + i, true);
-				if (lib_ok && srtp_create(&lrx[i], &p) != srtp_err_status_ok)
-					lib_ok = false;
-			}
-			memset(pkt, 0x5a, sizeof(pkt));
-			pkt[0] = 0x80;
-			pkt[1] = 0;
-			/* per round: protect one packet for every stream (timed as one
-			 * loop), then unprotect them all (timed), round robin */
-			uint8_t (*encs)[200] = malloc((size_t)n * 200);
-			int *lens = malloc(n * sizeof(int));
-
-			t0 = now_s();
-			while (now_s() - t0 < secs) {
-				double a = now_s(), b, c;
-
-				for (unsigned i = 0; i < n; i++) {
-					memcpy(encs[i], pkt, 172);
-					encs[i][2] = (uint8_t)(seq[i] >> 8);
-					encs[i][3] = (uint8_t)seq[i];
-					encs[i][8] = (uint8_t)((0x1000 + i) >> 24);
-					encs[i][9] = (uint8_t)((0x1000 + i) >> 16);
-					encs[i][10] = (uint8_t)((0x1000 + i) >> 8);
-					encs[i][11] = (uint8_t)(0x1000 + i);
-					lens[i] = srtp_xf_protect(tx[i], &txs[i], encs[i], 172, 200);
-				}
-				b = now_s();
-				for (unsigned i = 0; i < n; i++)
-					if (srtp_xf_unprotect(rx[i], &rxs[i], encs[i], (unsigned)lens[i]) != 172)
-						return 2;
-				c = now_s();
-				t_p += b - a;
-				t_u += c - b;
-				for (unsigned i = 0; i < n; i++)
-					seq[i]++;
-				cnt += n;
-			}
-			/* libsrtp, the same; with many streams it is slow, so each
-			 * round takes every stride-th stream (all n exist, cold) */
-			unsigned stride = n > 2000 ? n / 2000 : 1;
-
-			memset(seq, 0, n * sizeof(*seq));
-			t0 = now_s();
-			while (lib_ok && now_s() - t0 < secs) {
-				double a = now_s(), b, c;
-
-				for (unsigned i = 0; i < n; i += stride) {
-					memcpy(encs[i], pkt, 172);
-					encs[i][2] = (uint8_t)(seq[i] >> 8);
-					encs[i][3] = (uint8_t)seq[i];
-					encs[i][8] = (uint8_t)((0x1000 + i) >> 24);
-					encs[i][9] = (uint8_t)((0x1000 + i) >> 16);
-					encs[i][10] = (uint8_t)((0x1000 + i) >> 8);
-					encs[i][11] = (uint8_t)(0x1000 + i);
-					lens[i] = 172;
-					srtp_protect(ltx[i], encs[i], &lens[i]);
-				}
-				b = now_s();
-				for (unsigned i = 0; i < n; i += stride)
-					if (srtp_unprotect(lrx[i], encs[i], &lens[i]) != srtp_err_status_ok)
-						return 3;
-				c = now_s();
-				l_p += b - a;
-				l_u += c - b;
-				for (unsigned i = 0; i < n; i += stride)
-					seq[i]++;
-				lcnt += (n + stride - 1) / stride;
-			}
-			free(encs);
-			free(lens);
-			printf("srtp %-24s %6u streams: ours protect %6.0f ns, unprotect %6.0f ns "
-			       "(%.2f M packets/s per core relayed SRTP->SRTP); libsrtp protect %6.0f ns, "
-			       "unprotect %6.0f ns; ours is %.1fx faster (protect+unprotect)\n",
-			       srtp_suite_name(s), n, t_p / (double)cnt * 1e9, t_u / (double)cnt * 1e9,
-			       (double)cnt / (t_p + t_u) / 1e6,
-			       lcnt ? l_p / (double)lcnt * 1e9 : 0, lcnt ? l_u / (double)lcnt * 1e9 : 0,
-			       lcnt ? ((l_p + l_u) / (double)lcnt) / ((t_p + t_u) / (double)cnt) : 0);
+			if (time_ours(SRTP_ENGINE_IPSECMB, s, n, secs, &p[0], &u[0]) < 0 ||
+			    time_ours(SRTP_ENGINE_OPENSSL, s, n, secs, &p[1], &u[1]) < 0)
+				return 2;
+			/* libsrtp sessions are slow to make by the ten thousand
+			 * here (Debian builds it on NSS): it runs up to 10,000 */
+			if (n <= 10000 && time_libsrtp(s, n, secs, &p[2], &u[2]) < 0)
+				return 3;
+			printf("srtp %-24s %6u streams: ipsec-mb protect %5.0f ns, unprotect %5.0f ns "
+			       "(%.2f M packets/s per core SRTP->SRTP); openssl %5.0f / %5.0f ns; ",
+			       srtp_suite_name(s), n, p[0], u[0], 1e3 / (p[0] + u[0]), p[1], u[1]);
+			if (p[2] > 0)
+				printf("libsrtp %7.0f / %7.0f ns: ipsec-mb is %.0fx faster\n", p[2], u[2],
+				       (p[2] + u[2]) / (p[0] + u[0]));
+			else
+				printf("libsrtp not run at this count\n");
 			fflush(stdout);
-			for (unsigned i = 0; i < n; i++) {
-				srtp_xf_free(tx[i]);
-				srtp_xf_free(rx[i]);
-				if (ltx[i])
-					srtp_dealloc(ltx[i]);
-				if (lrx[i])
-					srtp_dealloc(lrx[i]);
-			}
-			free(tx); free(rx); free(txs); free(rxs); free(ltx); free(lrx); free(seq);
 		}
 	return 0;
 }

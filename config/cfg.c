@@ -119,6 +119,16 @@ static const struct cfg_field rec_fields[] = {
 	END,
 };
 
+/* the order of enum srtp_engine (dataplane/srtp/srtp_xf.h) */
+const char *const cfg_srtp_engine_names[] = { "ipsec-mb", "openssl", "libsrtp", NULL };
+
+static const struct cfg_field srtp_fields[] = {
+	F(cfg_srtp, engine, CFG_T_ENUM, 0, .names = cfg_srtp_engine_names, .def = 0,
+	  .help = "ipsec-mb (bursts on intel-ipsec-mb: the fast path's), openssl (EVP, a packet "
+		  "at a time) or libsrtp (libsrtp itself: small deployments)"),
+	END,
+};
+
 static const struct cfg_field idle_fields[] = {
 	F(cfg_idle, backoff, CFG_T_BOOL, 0, .def = 1),
 	F(cfg_idle, after_polls, CFG_T_UINT, 0, .min = 1, .max = 10000000, .def = 256),
@@ -192,6 +202,8 @@ static const struct cfg_field dp_fields[] = {
 	  .sub = events_fields, .check = events_check },
 	{ .key = "recording", .type = CFG_T_MAP, .off = offsetof(struct cfg_dataplane, rec),
 	  .sub = rec_fields },
+	{ .key = "srtp", .type = CFG_T_MAP, .off = offsetof(struct cfg_dataplane, srtp),
+	  .sub = srtp_fields },
 	END,
 };
 

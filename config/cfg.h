@@ -138,6 +138,10 @@ struct cfg_recording {
 	uint32_t opus_complexity;
 };
 
+struct cfg_srtp {
+	uint32_t engine;       /* enum srtp_engine: cfg_srtp_engine_names */
+};
+
 struct cfg_dataplane {
 	struct cfg_eal eal;
 	struct cfg_port *ports;
@@ -155,6 +159,7 @@ struct cfg_dataplane {
 	bool has_ng;
 	struct cfg_events events;
 	struct cfg_recording rec;
+	struct cfg_srtp srtp;
 };
 
 struct cfg {
@@ -166,6 +171,7 @@ struct cfg {
 
 extern const char *const cfg_port_kind_names[];
 extern const char *const cfg_role_names[];
+extern const char *const cfg_srtp_engine_names[];
 
 /*
  * Loads and validates @path. On success *out owns the config (free with

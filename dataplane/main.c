@@ -28,6 +28,7 @@
 #include "cfg.h"
 #include "common/notify.h"
 #include "dp.h"
+#include "srtp/srtp_xf.h"
 #include "drivers/port/port.h"
 #include "dsp/dsp.h"
 #include "rec/rec.h"
@@ -275,6 +276,9 @@ print_ready(void)
 {
 	printf("callplane-dp %s: ready, %u worker(s), media ports %u-%u\n",
 	       PROJECT_VERSION, dp.n_workers, dp.media_min, dp.media_max);
+	printf("  srtp engine %s%s%s\n", srtp_engine_name((enum srtp_engine)dp.cfg->dp.srtp.engine),
+	       dp.cfg->dp.srtp.engine == SRTP_ENGINE_IPSECMB ? ", ipsec-mb arch " : "",
+	       dp.cfg->dp.srtp.engine == SRTP_ENGINE_IPSECMB ? srtp_xf_imb_arch() : "");
 	for (unsigned i = 0; i < dp.n_ports; i++) {
 		const struct dp_port *p = &dp.ports[i];
 		char mac[RTE_ETHER_ADDR_FMT_SIZE], a4[INET_ADDRSTRLEN] = "-",

@@ -115,7 +115,18 @@ uint32_t flow_build_headers(struct rte_mbuf *m, const struct flow_stream *o,
  * Worker lcore: relays @m (a UDP datagram to one of our media ports, as
  * classified). Returns the output port index and rewrites @m in place,
  * or returns -1 after counting the drop reason in *why (the caller frees).
+ * @rx: NULL, or the unprotect already done for it in this burst
+ * (flow_srtp_rx_prep, then srtp_xf_burst).
  */
-int flow_forward(unsigned lc, uint16_t pidx, struct rte_mbuf *m, enum dp_counter *why);
+int flow_forward(unsigned lc, uint16_t pidx, struct rte_mbuf *m, enum dp_counter *why,
+		 const struct srtp_op *rx);
+
+/*
+ * Worker lcore, before flow_forward of a burst: if @m is for an SRTP
+ * stream, fills @op with its unprotect and returns true; the worker runs
+ * all of a burst's ops at once (srtp_xf_burst), so the crypto engine
+ * works on many packets together.
+ */
+bool flow_srtp_rx_prep(uint16_t pidx, struct rte_mbuf *m, struct srtp_op *op);
 
 #endif

@@ -144,8 +144,49 @@ try_latch(struct flow_stream *s, const struct rte_ether_hdr *eth, bool v6,
 	return true;
 }
 
+bool
+flow_srtp_rx_prep(uint16_t pidx, struct rte_mbuf *m, struct srtp_op *op)
+{
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_udp_hdr *udp;
+	struct flow_stream *s;
+	uint32_t idx;
+	uint16_t udp_len;
+	uint8_t *p;
+
+	/* the same look-up and checks as flow_forward's, up to its unprotect */
+	if (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV4)) {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+		uint32_t ihl = (uint32_t)(ip->version_ihl & 0x0f) * 4;
+
+		udp = (struct rte_udp_hdr *)((uint8_t *)ip + ihl);
+		udp_len = (uint16_t)(rte_be_to_cpu_16(ip->total_length) - ihl);
+	} else {
+		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(eth + 1);
+
+		udp = (struct rte_udp_hdr *)(ip6 + 1);
+		udp_len = rte_be_to_cpu_16(ip6->payload_len);
+	}
+	idx = __atomic_load_n(&flow_map[pidx * 65536u + rte_be_to_cpu_16(udp->dst_port)],
+			      __ATOMIC_ACQUIRE);
+	s = idx ? &flow_streams[idx - 1] : NULL;
+	if (s == NULL || s->srtp_rx == NULL || udp_len < sizeof(*udp) ||
+	    udp_len != rte_be_to_cpu_16(udp->dgram_len))
+		return false;
+	p = (uint8_t *)(udp + 1);
+	if (p + udp_len - sizeof(*udp) > rte_pktmbuf_mtod(m, uint8_t *) + rte_pktmbuf_data_len(m))
+		return false;
+	op->x = s->srtp_rx;
+	op->st = &s->srtp_rx_st;
+	op->pkt = p;
+	op->len = op->cap = (uint16_t)(udp_len - sizeof(*udp));
+	op->kind = s->rtcp ? SRTP_OP_UNPROTECT_RTCP : SRTP_OP_UNPROTECT;
+	return true;
+}
+
 int
-flow_forward(unsigned lc, uint16_t pidx, struct rte_mbuf *m, enum dp_counter *why)
+flow_forward(unsigned lc, uint16_t pidx, struct rte_mbuf *m, enum dp_counter *why,
+	     const struct srtp_op *rx)
 {
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	struct rte_udp_hdr *udp;
@@ -202,8 +243,11 @@ flow_forward(unsigned lc, uint16_t pidx, struct rte_mbuf *m, enum dp_counter *wh
 			*why = DP_C_drop_bad_ip;
 			return -1;
 		}
-		r = s->rtcp ? srtp_xf_unprotect_rtcp(s->srtp_rx, &s->srtp_rx_st, p, n)
-			    : srtp_xf_unprotect(s->srtp_rx, &s->srtp_rx_st, p, n);
+		if (rx != NULL)
+			r = rx->rc;       /* done with the rest of the burst */
+		else
+			r = s->rtcp ? srtp_xf_unprotect_rtcp(s->srtp_rx, &s->srtp_rx_st, p, n)
+				    : srtp_xf_unprotect(s->srtp_rx, &s->srtp_rx_st, p, n);
 		if (unlikely(r < 0)) {
 			s->drop_srtp++;
 			*why = r == -EALREADY || r == -ESTALE ? DP_C_drop_srtp_replay

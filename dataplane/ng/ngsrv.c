@@ -596,8 +596,8 @@ sdes_arm(struct ng_sdes *l, uint32_t rtp, uint32_t rtcp)
 	if (!l->srtp || !l->rx_set)
 		return NULL;
 	if (l->xf_rx == NULL &&
-	    (srtp_xf_create(&l->xf_rx, l->suite, l->rx_key, l->rx_key + srtp_suite_key_len(l->suite)) < 0 ||
-	     srtp_xf_create(&l->xf_tx, l->suite, l->tx_key, l->tx_key + srtp_suite_key_len(l->suite)) < 0))
+	    (srtp_xf_create(&l->xf_rx, (enum srtp_engine)dp.cfg->dp.srtp.engine, l->suite, l->rx_key, l->rx_key + srtp_suite_key_len(l->suite)) < 0 ||
+	     srtp_xf_create(&l->xf_tx, (enum srtp_engine)dp.cfg->dp.srtp.engine, l->suite, l->tx_key, l->tx_key + srtp_suite_key_len(l->suite)) < 0))
 		return "Cannot set up SRTP for the call";
 	for (unsigned k = 0; k < 2; k++) {
 		struct flow_stream *f = &flow_streams[k ? rtcp : rtp];

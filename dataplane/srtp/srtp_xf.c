@@ -10,15 +10,9 @@
 
 #include <openssl/evp.h>
 
-#include "srtp_xf.h"
+#include "srtp_int.h"
 
-struct suite_info {
-	const char *name;
-	unsigned key, salt, tag, rtcp_tag;
-	bool gcm;
-};
-
-static const struct suite_info suites[SRTP_SUITE_COUNT] = {
+const struct suite_info srtp_suites[SRTP_SUITE_COUNT] = {
 	[SRTP_AES_CM_128_HMAC_SHA1_80] = { "AES_CM_128_HMAC_SHA1_80", 16, 14, 10, 10, false },
 	[SRTP_AES_CM_128_HMAC_SHA1_32] = { "AES_CM_128_HMAC_SHA1_32", 16, 14, 4, 10, false },
 	[SRTP_AES_256_CM_HMAC_SHA1_80] = { "AES_256_CM_HMAC_SHA1_80", 32, 14, 10, 10, false },
@@ -27,30 +21,38 @@ static const struct suite_info suites[SRTP_SUITE_COUNT] = {
 	[SRTP_AEAD_AES_256_GCM] = { "AEAD_AES_256_GCM", 32, 12, 16, 16, true },
 };
 
-/* Keys of one kind of traffic (RTP or RTCP). */
-struct xf_dir {
-	uint8_t salt[14];
-	EVP_CIPHER_CTX *enc, *dec;    /* CTR: enc only; GCM: both */
-	EVP_MD_CTX *hi, *ho, *tmp;    /* HMAC-SHA1 inner/outer start states */
+static const char *const engine_names[SRTP_ENGINE_COUNT] = {
+	[SRTP_ENGINE_IPSECMB] = "ipsec-mb",
+	[SRTP_ENGINE_OPENSSL] = "openssl",
+	[SRTP_ENGINE_LIBSRTP] = "libsrtp",
 };
 
-struct srtp_xf {
-	enum srtp_suite suite;
-	const struct suite_info *si;
-	struct xf_dir rtp, rtcp;
-};
+const char *
+srtp_engine_name(enum srtp_engine e)
+{
+	return (unsigned)e < SRTP_ENGINE_COUNT ? engine_names[e] : "?";
+}
+
+int
+srtp_engine_by_name(const char *name)
+{
+	for (unsigned i = 0; i < SRTP_ENGINE_COUNT; i++)
+		if (strcmp(engine_names[i], name) == 0)
+			return (int)i;
+	return -1;
+}
 
 const char *
 srtp_suite_name(enum srtp_suite s)
 {
-	return (unsigned)s < SRTP_SUITE_COUNT ? suites[s].name : "?";
+	return (unsigned)s < SRTP_SUITE_COUNT ? srtp_suites[s].name : "?";
 }
 
 int
 srtp_suite_by_name(const char *name, size_t len)
 {
 	for (unsigned i = 0; i < SRTP_SUITE_COUNT; i++)
-		if (strlen(suites[i].name) == len && memcmp(suites[i].name, name, len) == 0)
+		if (strlen(srtp_suites[i].name) == len && memcmp(srtp_suites[i].name, name, len) == 0)
 			return (int)i;
 	return -1;
 }
@@ -58,13 +60,13 @@ srtp_suite_by_name(const char *name, size_t len)
 unsigned
 srtp_suite_key_len(enum srtp_suite s)
 {
-	return suites[s].key;
+	return srtp_suites[s].key;
 }
 
 unsigned
 srtp_suite_salt_len(enum srtp_suite s)
 {
-	return suites[s].salt;
+	return srtp_suites[s].salt;
 }
 
 static const EVP_CIPHER *
@@ -96,8 +98,10 @@ srtp_xf_kdf(unsigned key_len, const uint8_t *master_key, const uint8_t *master_s
 	return rc;
 }
 
-static void
-dir_free(struct xf_dir *d)
+/* ---- the OpenSSL EVP engine: set-up ---- */
+
+void
+srtp_evp_free(struct evp_dir *d)
 {
 	EVP_CIPHER_CTX_free(d->enc);
 	EVP_CIPHER_CTX_free(d->dec);
@@ -107,9 +111,9 @@ dir_free(struct xf_dir *d)
 	memset(d, 0, sizeof(*d));
 }
 
-static int
-dir_setup(struct xf_dir *d, const struct suite_info *si, const uint8_t *ek, const uint8_t *salt,
-	  const uint8_t *ak)
+int
+srtp_evp_setup(struct evp_dir *d, const struct suite_info *si, const uint8_t *ek,
+	       const uint8_t *salt, const uint8_t *ak)
 {
 	uint8_t pad[64];
 
@@ -150,21 +154,36 @@ dir_setup(struct xf_dir *d, const struct suite_info *si, const uint8_t *ek, cons
 	return 0;
 }
 
+/* ---- contexts ---- */
+
+/* The engine's keys of one kind of traffic from session keys. */
+static int
+kind_setup(struct srtp_xf *x, bool rtcp, const uint8_t *ek, const uint8_t *salt,
+	   const uint8_t *ak)
+{
+	if (x->engine == SRTP_ENGINE_IPSECMB)
+		return srtp_imb_setup(rtcp ? &x->imb.rtcp : &x->imb.rtp, x->si, ek, salt, ak);
+	return srtp_evp_setup(rtcp ? &x->evp.rtcp : &x->evp.rtp, x->si, ek, salt, ak);
+}
+
 /* Session keys of one kind (labels base, base+1, base+2), then set up. */
 static int
-dir_init(struct xf_dir *d, const struct suite_info *si, const uint8_t *mk, const uint8_t *ms,
-	 uint8_t label_base)
+kind_init(struct srtp_xf *x, bool rtcp, const uint8_t *mk, const uint8_t *ms)
 {
-	uint8_t ek[32], ak[20], salt[14];
+	const struct suite_info *si = x->si;
+	uint8_t ek[32], ak[20], salt[14], base = rtcp ? 3 : 0;
 	int rc;
 
-	if ((rc = srtp_xf_kdf(si->key, mk, ms, si->salt, label_base, ek, si->key)) < 0 ||
-	    (rc = srtp_xf_kdf(si->key, mk, ms, si->salt, (uint8_t)(label_base + 1), ak,
+	if ((rc = srtp_xf_kdf(si->key, mk, ms, si->salt, base, ek, si->key)) < 0 ||
+	    (rc = srtp_xf_kdf(si->key, mk, ms, si->salt, (uint8_t)(base + 1), ak,
 			      sizeof(ak))) < 0 ||
-	    (rc = srtp_xf_kdf(si->key, mk, ms, si->salt, (uint8_t)(label_base + 2), salt,
+	    (rc = srtp_xf_kdf(si->key, mk, ms, si->salt, (uint8_t)(base + 2), salt,
 			      si->salt)) < 0)
 		return rc;
-	return dir_setup(d, si, ek, salt, ak);
+	rc = kind_setup(x, rtcp, ek, salt, ak);
+	memset(ek, 0, sizeof(ek));
+	memset(ak, 0, sizeof(ak));
+	return rc;
 }
 
 /*
@@ -172,28 +191,34 @@ dir_init(struct xf_dir *d, const struct suite_info *si, const uint8_t *mk, const
  * material) or given directly (@session, the known-answer tests).
  */
 static int
-xf_make(struct srtp_xf **out, enum srtp_suite suite, const uint8_t *key, const uint8_t *salt,
-	const uint8_t *auth_key, bool session)
+xf_make(struct srtp_xf **out, enum srtp_engine engine, enum srtp_suite suite,
+	const uint8_t *key, const uint8_t *salt, const uint8_t *auth_key, bool session)
 {
 	static const uint8_t no_auth[20];
 	struct srtp_xf *x;
 	int rc;
 
-	if ((unsigned)suite >= SRTP_SUITE_COUNT)
+	if ((unsigned)suite >= SRTP_SUITE_COUNT || (unsigned)engine >= SRTP_ENGINE_COUNT)
 		return -EINVAL;
-	x = calloc(1, sizeof(*x));
+	if (session && engine == SRTP_ENGINE_LIBSRTP)
+		return -ENOTSUP;
+	x = aligned_alloc(64, (sizeof(*x) + 63) & ~(size_t)63);
 	if (x == NULL)
 		return -ENOMEM;
+	memset(x, 0, sizeof(*x));
 	x->suite = suite;
-	x->si = &suites[suite];
-	if (session) {
-		rc = dir_setup(&x->rtp, x->si, key, salt, auth_key ? auth_key : no_auth);
+	x->engine = engine;
+	x->si = &srtp_suites[suite];
+	if (engine == SRTP_ENGINE_LIBSRTP) {
+		rc = srtp_lib_create(x, key, salt);
+	} else if (session) {
+		rc = kind_setup(x, false, key, salt, auth_key ? auth_key : no_auth);
 		if (rc == 0)
-			rc = dir_setup(&x->rtcp, x->si, key, salt, auth_key ? auth_key : no_auth);
+			rc = kind_setup(x, true, key, salt, auth_key ? auth_key : no_auth);
 	} else {
-		rc = dir_init(&x->rtp, x->si, key, salt, 0);
+		rc = kind_init(x, false, key, salt);
 		if (rc == 0)
-			rc = dir_init(&x->rtcp, x->si, key, salt, 3);
+			rc = kind_init(x, true, key, salt);
 	}
 	if (rc < 0) {
 		srtp_xf_free(x);
@@ -204,10 +229,10 @@ xf_make(struct srtp_xf **out, enum srtp_suite suite, const uint8_t *key, const u
 }
 
 int
-srtp_xf_create_session(struct srtp_xf **out, enum srtp_suite suite, const uint8_t *key,
-		       const uint8_t *salt, const uint8_t *auth_key)
+srtp_xf_create_session(struct srtp_xf **out, enum srtp_engine engine, enum srtp_suite suite,
+		       const uint8_t *key, const uint8_t *salt, const uint8_t *auth_key)
 {
-	return xf_make(out, suite, key, salt, auth_key, true);
+	return xf_make(out, engine, suite, key, salt, auth_key, true);
 }
 
 int
@@ -226,10 +251,10 @@ srtp_xf_keystream(unsigned key_len, const uint8_t *key, const uint8_t iv[16], ui
 }
 
 int
-srtp_xf_create(struct srtp_xf **out, enum srtp_suite suite, const uint8_t *master_key,
-	       const uint8_t *master_salt)
+srtp_xf_create(struct srtp_xf **out, enum srtp_engine engine, enum srtp_suite suite,
+	       const uint8_t *master_key, const uint8_t *master_salt)
 {
-	return xf_make(out, suite, master_key, master_salt, NULL, false);
+	return xf_make(out, engine, suite, master_key, master_salt, NULL, false);
 }
 
 void
@@ -237,47 +262,33 @@ srtp_xf_free(struct srtp_xf *x)
 {
 	if (x == NULL)
 		return;
-	dir_free(&x->rtp);
-	dir_free(&x->rtcp);
+	switch (x->engine) {
+	case SRTP_ENGINE_IPSECMB:
+		srtp_imb_free(&x->imb.rtp);
+		srtp_imb_free(&x->imb.rtcp);
+		break;
+	case SRTP_ENGINE_LIBSRTP:
+		srtp_lib_free(x);
+		break;
+	default:
+		srtp_evp_free(&x->evp.rtp);
+		srtp_evp_free(&x->evp.rtcp);
+		break;
+	}
+	memset(x, 0, sizeof(*x));
 	free(x);
 }
 
-/* ---- per packet ---- */
-
-static inline uint32_t
-rd32(const uint8_t *p)
+enum srtp_engine
+srtp_xf_engine(const struct srtp_xf *x)
 {
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+	return x->engine;
 }
 
-static inline void
-wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-/* RTP header length (CSRCs, extension), or 0 if malformed. */
-static unsigned
-rtp_hdr_len(const uint8_t *p, unsigned len)
-{
-	unsigned hl;
-
-	if (len < 12 || (p[0] >> 6) != 2)
-		return 0;
-	hl = 12 + 4u * (p[0] & 0x0f);
-	if (p[0] & 0x10) {
-		if (len < hl + 4)
-			return 0;
-		hl += 4 + 4u * ((unsigned)p[hl + 2] << 8 | p[hl + 3]);
-	}
-	return hl <= len ? hl : 0;
-}
+/* ---- the OpenSSL EVP engine: per packet ---- */
 
 static int
-hmac_tag(struct xf_dir *d, const uint8_t *a, unsigned alen, const uint8_t *b, unsigned blen,
+hmac_tag(struct evp_dir *d, const uint8_t *a, unsigned alen, const uint8_t *b, unsigned blen,
 	 uint8_t *tag, unsigned tag_len)
 {
 	uint8_t ih[20], oh[20];
@@ -292,19 +303,8 @@ hmac_tag(struct xf_dir *d, const uint8_t *a, unsigned alen, const uint8_t *b, un
 	return 0;
 }
 
-/* Constant-time comparison of tags. */
-static bool
-tag_eq(const uint8_t *a, const uint8_t *b, unsigned n)
-{
-	uint8_t d = 0;
-
-	for (unsigned i = 0; i < n; i++)
-		d |= a[i] ^ b[i];
-	return d == 0;
-}
-
 static int
-ctr_xor(struct xf_dir *d, const uint8_t iv[16], uint8_t *p, unsigned n)
+ctr_xor(struct evp_dir *d, const uint8_t iv[16], uint8_t *p, unsigned n)
 {
 	int outl;
 
@@ -316,34 +316,8 @@ ctr_xor(struct xf_dir *d, const uint8_t iv[16], uint8_t *p, unsigned n)
 	return 0;
 }
 
-/* AES-CM IV (RFC 3711 4.1.1): salt || 0x0000, XOR SSRC at 4..7, index at 8..13. */
-static void
-cm_iv(uint8_t iv[16], const uint8_t *salt, uint32_t ssrc, uint64_t index)
-{
-	memcpy(iv, salt, 14);
-	iv[14] = iv[15] = 0;
-	iv[4] ^= (uint8_t)(ssrc >> 24);
-	iv[5] ^= (uint8_t)(ssrc >> 16);
-	iv[6] ^= (uint8_t)(ssrc >> 8);
-	iv[7] ^= (uint8_t)ssrc;
-	for (int i = 0; i < 6; i++)
-		iv[13 - i] ^= (uint8_t)(index >> (8 * i));
-}
-
-/* AES-GCM IV (RFC 7714 8.1 / 9.1): 00 00 || SSRC || (ROC || SEQ | 00 00 || index) XOR salt. */
-static void
-gcm_iv(uint8_t iv[12], const uint8_t *salt, uint32_t ssrc, uint64_t index)
-{
-	iv[0] = iv[1] = 0;
-	wr32(iv + 2, ssrc);
-	for (int i = 0; i < 6; i++)
-		iv[11 - i] = (uint8_t)(index >> (8 * i));
-	for (int i = 0; i < 12; i++)
-		iv[i] ^= salt[i];
-}
-
 static int
-gcm_seal(struct xf_dir *d, const uint8_t iv[12], const uint8_t *aad, unsigned aad_len,
+gcm_seal(struct evp_dir *d, const uint8_t iv[12], const uint8_t *aad, unsigned aad_len,
 	 const uint8_t *aad2, unsigned aad2_len, uint8_t *p, unsigned n, uint8_t tag[16])
 {
 	int outl;
@@ -361,7 +335,7 @@ gcm_seal(struct xf_dir *d, const uint8_t iv[12], const uint8_t *aad, unsigned aa
 /* Decrypts in place if the tag verifies; -EBADMSG otherwise. The caller
  * keeps a copy: a failed open leaves @p changed. */
 static int
-gcm_open(struct xf_dir *d, const uint8_t iv[12], const uint8_t *aad, unsigned aad_len,
+gcm_open(struct evp_dir *d, const uint8_t iv[12], const uint8_t *aad, unsigned aad_len,
 	 const uint8_t *aad2, unsigned aad2_len, uint8_t *p, unsigned n, const uint8_t tag[16])
 {
 	uint8_t t[16];
@@ -377,80 +351,12 @@ gcm_open(struct xf_dir *d, const uint8_t iv[12], const uint8_t *aad, unsigned aa
 	return EVP_DecryptFinal_ex(d->dec, p + n, &outl) == 1 ? 0 : -EBADMSG;
 }
 
-/*
- * The packet index of sequence number @seq against the highest seen
- * (RFC 3711 3.3.1 / Appendix A), and its distance from that highest.
- */
-static uint64_t
-estimate(const struct srtp_xf_state *st, uint16_t seq, int32_t *delta)
-{
-	uint32_t roc = st->roc;
-
-	if (!st->init) {
-		*delta = 1;
-		return seq;
-	}
-	if (st->s_l < 0x8000) {
-		if ((int32_t)seq - st->s_l > 0x8000) {
-			*delta = (int32_t)seq - st->s_l - 0x10000;
-			return ((uint64_t)(uint32_t)(roc - 1) << 16) | seq;
-		}
-	} else if ((int32_t)st->s_l - 0x8000 > (int32_t)seq) {
-		*delta = (int32_t)seq - st->s_l + 0x10000;
-		return ((uint64_t)(uint32_t)(roc + 1) << 16) | seq;
-	}
-	*delta = (int32_t)seq - st->s_l;
-	return ((uint64_t)roc << 16) | seq;
-}
-
-/* 0 if @delta is new, -EALREADY if seen, -ESTALE if before the window. */
-static int
-replay_check(const uint64_t win[2], int32_t delta)
-{
-	if (delta > 0)
-		return 0;
-	if (-delta >= SRTP_REPLAY_WINDOW)
-		return -ESTALE;
-	return (win[(-delta) / 64] >> ((-delta) % 64)) & 1 ? -EALREADY : 0;
-}
-
-static void
-window_add(uint64_t win[2], int32_t delta)
-{
-	if (delta > 0) {
-		/* shift by delta: bit i means (highest - i) */
-		if (delta >= 128) {
-			win[0] = win[1] = 0;
-		} else if (delta >= 64) {
-			win[1] = win[0] << (delta - 64);
-			win[0] = 0;
-		} else {
-			win[1] = (win[1] << delta) | (win[0] >> (64 - delta));
-			win[0] <<= delta;
-		}
-		win[0] |= 1;
-	} else {
-		win[(-delta) / 64] |= 1ull << ((-delta) % 64);
-	}
-}
-
-static void
-state_update(struct srtp_xf_state *st, uint64_t index, int32_t delta)
-{
-	window_add(st->win, st->init ? delta : 1);
-	if (!st->init || delta > 0) {
-		st->roc = (uint32_t)(index >> 16);
-		st->s_l = (uint16_t)index;
-	}
-	st->init = true;
-}
-
 int
-srtp_xf_protect(struct srtp_xf *x, struct srtp_xf_state *st, uint8_t *pkt, unsigned len,
-		unsigned cap)
+srtp_evp_protect(struct srtp_xf *x, struct srtp_xf_state *st, uint8_t *pkt, unsigned len,
+		 unsigned cap)
 {
 	const struct suite_info *si = x->si;
-	unsigned hl = rtp_hdr_len(pkt, len);
+	unsigned hl = srtp_rtp_hdr_len(pkt, len);
 	uint16_t seq;
 	uint32_t ssrc;
 	uint64_t index;
@@ -462,31 +368,31 @@ srtp_xf_protect(struct srtp_xf *x, struct srtp_xf_state *st, uint8_t *pkt, unsig
 	if (len + si->tag > cap)
 		return -ENOSPC;
 	seq = (uint16_t)(pkt[2] << 8 | pkt[3]);
-	ssrc = rd32(pkt + 8);
-	index = estimate(st, seq, &delta);
+	ssrc = srtp_rd32(pkt + 8);
+	index = srtp_estimate(st, seq, &delta);
 	if (si->gcm) {
 		uint8_t iv[12];
 
-		gcm_iv(iv, x->rtp.salt, ssrc, index);
-		rc = gcm_seal(&x->rtp, iv, pkt, hl, NULL, 0, pkt + hl, len - hl, pkt + len);
+		srtp_gcm_iv(iv, x->evp.rtp.salt, ssrc, index);
+		rc = gcm_seal(&x->evp.rtp, iv, pkt, hl, NULL, 0, pkt + hl, len - hl, pkt + len);
 	} else {
 		uint8_t iv[16], roc[4];
 
-		cm_iv(iv, x->rtp.salt, ssrc, index);
-		rc = ctr_xor(&x->rtp, iv, pkt + hl, len - hl);
-		wr32(roc, (uint32_t)(index >> 16));
+		srtp_cm_iv(iv, x->evp.rtp.salt, ssrc, index);
+		rc = ctr_xor(&x->evp.rtp, iv, pkt + hl, len - hl);
+		srtp_wr32(roc, (uint32_t)(index >> 16));
 		if (rc == 0)
-			rc = hmac_tag(&x->rtp, pkt, len, roc, 4, pkt + len, si->tag);
+			rc = hmac_tag(&x->evp.rtp, pkt, len, roc, 4, pkt + len, si->tag);
 	}
 	if (rc < 0)
 		return rc;
 	if (!st->init || delta > 0)
-		state_update(st, index, delta);
+		srtp_state_update(st, index, delta);
 	return (int)(len + si->tag);
 }
 
 int
-srtp_xf_unprotect(struct srtp_xf *x, struct srtp_xf_state *st, uint8_t *pkt, unsigned len)
+srtp_evp_unprotect(struct srtp_xf *x, struct srtp_xf_state *st, uint8_t *pkt, unsigned len)
 {
 	const struct suite_info *si = x->si;
 	unsigned hl, n;
@@ -498,14 +404,14 @@ srtp_xf_unprotect(struct srtp_xf *x, struct srtp_xf_state *st, uint8_t *pkt, uns
 
 	if (len < 12 + si->tag)
 		return -EINVAL;
-	hl = rtp_hdr_len(pkt, len - si->tag);
+	hl = srtp_rtp_hdr_len(pkt, len - si->tag);
 	if (hl == 0)
 		return -EINVAL;
 	n = len - si->tag - hl;
 	seq = (uint16_t)(pkt[2] << 8 | pkt[3]);
-	ssrc = rd32(pkt + 8);
-	index = estimate(st, seq, &delta);
-	if (st->init && (rc = replay_check(st->win, delta)) < 0)
+	ssrc = srtp_rd32(pkt + 8);
+	index = srtp_estimate(st, seq, &delta);
+	if (st->init && (rc = srtp_replay_check(st->win, delta)) < 0)
 		return rc;
 	if (si->gcm) {
 		uint8_t iv[12], save[1500];
@@ -513,8 +419,8 @@ srtp_xf_unprotect(struct srtp_xf *x, struct srtp_xf_state *st, uint8_t *pkt, uns
 		if (n > sizeof(save))
 			return -EINVAL;
 		memcpy(save, pkt + hl, n);
-		gcm_iv(iv, x->rtp.salt, ssrc, index);
-		rc = gcm_open(&x->rtp, iv, pkt, hl, NULL, 0, pkt + hl, n, pkt + hl + n);
+		srtp_gcm_iv(iv, x->evp.rtp.salt, ssrc, index);
+		rc = gcm_open(&x->evp.rtp, iv, pkt, hl, NULL, 0, pkt + hl, n, pkt + hl + n);
 		if (rc < 0) {
 			memcpy(pkt + hl, save, n);
 			return rc == -EIO ? rc : -EBADMSG;
@@ -522,24 +428,24 @@ srtp_xf_unprotect(struct srtp_xf *x, struct srtp_xf_state *st, uint8_t *pkt, uns
 	} else {
 		uint8_t iv[16], roc[4], tag[10];
 
-		wr32(roc, (uint32_t)(index >> 16));
-		if ((rc = hmac_tag(&x->rtp, pkt, len - si->tag, roc, 4, tag, si->tag)) < 0)
+		srtp_wr32(roc, (uint32_t)(index >> 16));
+		if ((rc = hmac_tag(&x->evp.rtp, pkt, len - si->tag, roc, 4, tag, si->tag)) < 0)
 			return rc;
-		if (!tag_eq(tag, pkt + len - si->tag, si->tag))
+		if (!srtp_tag_eq(tag, pkt + len - si->tag, si->tag))
 			return -EBADMSG;
-		cm_iv(iv, x->rtp.salt, ssrc, index);
-		if ((rc = ctr_xor(&x->rtp, iv, pkt + hl, n)) < 0)
+		srtp_cm_iv(iv, x->evp.rtp.salt, ssrc, index);
+		if ((rc = ctr_xor(&x->evp.rtp, iv, pkt + hl, n)) < 0)
 			return rc;
 	}
-	state_update(st, index, delta);
+	srtp_state_update(st, index, delta);
 	return (int)(len - si->tag);
 }
 
 /* ---- SRTCP (RFC 3711 3.4; RFC 7714 9) ---- */
 
 int
-srtp_xf_protect_rtcp(struct srtp_xf *x, struct srtp_xf_state *st, uint8_t *pkt, unsigned len,
-		     unsigned cap)
+srtp_evp_protect_rtcp(struct srtp_xf *x, struct srtp_xf_state *st, uint8_t *pkt, unsigned len,
+		      unsigned cap)
 {
 	const struct suite_info *si = x->si;
 	uint8_t ei[4];
@@ -550,27 +456,28 @@ srtp_xf_protect_rtcp(struct srtp_xf *x, struct srtp_xf_state *st, uint8_t *pkt, 
 		return -EINVAL;
 	if (len + 4 + si->rtcp_tag > cap)
 		return -ENOSPC;
-	ssrc = rd32(pkt + 4);
+	ssrc = srtp_rd32(pkt + 4);
 	/* the first SRTCP index is 1 (as libsrtp numbers them) */
 	idx = st->rtcp_init ? (st->rtcp_idx + 1) & 0x7fffffff : 1;
-	wr32(ei, idx | 0x80000000u);
+	srtp_wr32(ei, idx | 0x80000000u);
 	if (si->gcm) {
 		uint8_t iv[12];
 
-		gcm_iv(iv, x->rtcp.salt, ssrc, idx);
+		srtp_gcm_iv(iv, x->evp.rtcp.salt, ssrc, idx);
 		/* AAD: the first 8 bytes and E||index; the tag follows the
 		 * ciphertext, then E||index */
-		rc = gcm_seal(&x->rtcp, iv, pkt, 8, ei, 4, pkt + 8, len - 8, pkt + len);
+		rc = gcm_seal(&x->evp.rtcp, iv, pkt, 8, ei, 4, pkt + 8, len - 8, pkt + len);
 		if (rc == 0)
 			memcpy(pkt + len + 16, ei, 4);
 	} else {
 		uint8_t iv[16];
 
-		cm_iv(iv, x->rtcp.salt, ssrc, idx);
-		rc = ctr_xor(&x->rtcp, iv, pkt + 8, len - 8);
+		srtp_cm_iv(iv, x->evp.rtcp.salt, ssrc, idx);
+		rc = ctr_xor(&x->evp.rtcp, iv, pkt + 8, len - 8);
 		memcpy(pkt + len, ei, 4);
 		if (rc == 0)
-			rc = hmac_tag(&x->rtcp, pkt, len + 4, NULL, 0, pkt + len + 4, si->rtcp_tag);
+			rc = hmac_tag(&x->evp.rtcp, pkt, len + 4, NULL, 0, pkt + len + 4,
+				      si->rtcp_tag);
 	}
 	if (rc < 0)
 		return rc;
@@ -580,7 +487,7 @@ srtp_xf_protect_rtcp(struct srtp_xf *x, struct srtp_xf_state *st, uint8_t *pkt, 
 }
 
 int
-srtp_xf_unprotect_rtcp(struct srtp_xf *x, struct srtp_xf_state *st, uint8_t *pkt, unsigned len)
+srtp_evp_unprotect_rtcp(struct srtp_xf *x, struct srtp_xf_state *st, uint8_t *pkt, unsigned len)
 {
 	const struct suite_info *si = x->si;
 	unsigned n;
@@ -591,11 +498,11 @@ srtp_xf_unprotect_rtcp(struct srtp_xf *x, struct srtp_xf_state *st, uint8_t *pkt
 	if (len < 8 + 4 + si->rtcp_tag || (pkt[0] >> 6) != 2)
 		return -EINVAL;
 	n = len - 4 - si->rtcp_tag;         /* header + (encrypted) body */
-	ssrc = rd32(pkt + 4);
-	ei = si->gcm ? rd32(pkt + len - 4) : rd32(pkt + n);
+	ssrc = srtp_rd32(pkt + 4);
+	ei = si->gcm ? srtp_rd32(pkt + len - 4) : srtp_rd32(pkt + n);
 	idx = ei & 0x7fffffff;
 	delta = st->rtcp_init ? (int32_t)(idx - st->rtcp_idx) : 1;
-	if (st->rtcp_init && (rc = replay_check(st->rtcp_win, delta)) < 0)
+	if (st->rtcp_init && (rc = srtp_replay_check(st->rtcp_win, delta)) < 0)
 		return rc;
 	if (si->gcm) {
 		uint8_t iv[12], e4[4], save[1500];
@@ -604,15 +511,15 @@ srtp_xf_unprotect_rtcp(struct srtp_xf *x, struct srtp_xf_state *st, uint8_t *pkt
 			return -EINVAL;
 		memcpy(e4, pkt + len - 4, 4);
 		memcpy(save, pkt + 8, n - 8);
-		gcm_iv(iv, x->rtcp.salt, ssrc, idx);
+		srtp_gcm_iv(iv, x->evp.rtcp.salt, ssrc, idx);
 		if (ei & 0x80000000u) {
-			rc = gcm_open(&x->rtcp, iv, pkt, 8, e4, 4, pkt + 8, n - 8, pkt + n);
+			rc = gcm_open(&x->evp.rtcp, iv, pkt, 8, e4, 4, pkt + 8, n - 8, pkt + n);
 		} else {
 			/* not encrypted: all of it is AAD */
 			uint8_t t[16];
 
-			rc = gcm_seal(&x->rtcp, iv, pkt, n, e4, 4, NULL, 0, t);
-			if (rc == 0 && !tag_eq(t, pkt + n, 16))
+			rc = gcm_seal(&x->evp.rtcp, iv, pkt, n, e4, 4, NULL, 0, t);
+			if (rc == 0 && !srtp_tag_eq(t, pkt + n, 16))
 				rc = -EBADMSG;
 		}
 		if (rc < 0) {
@@ -622,19 +529,109 @@ srtp_xf_unprotect_rtcp(struct srtp_xf *x, struct srtp_xf_state *st, uint8_t *pkt
 	} else {
 		uint8_t iv[16], tag[10];
 
-		if ((rc = hmac_tag(&x->rtcp, pkt, n + 4, NULL, 0, tag, si->rtcp_tag)) < 0)
+		if ((rc = hmac_tag(&x->evp.rtcp, pkt, n + 4, NULL, 0, tag, si->rtcp_tag)) < 0)
 			return rc;
-		if (!tag_eq(tag, pkt + n + 4, si->rtcp_tag))
+		if (!srtp_tag_eq(tag, pkt + n + 4, si->rtcp_tag))
 			return -EBADMSG;
 		if (ei & 0x80000000u) {
-			cm_iv(iv, x->rtcp.salt, ssrc, idx);
-			if ((rc = ctr_xor(&x->rtcp, iv, pkt + 8, n - 8)) < 0)
+			srtp_cm_iv(iv, x->evp.rtcp.salt, ssrc, idx);
+			if ((rc = ctr_xor(&x->evp.rtcp, iv, pkt + 8, n - 8)) < 0)
 				return rc;
 		}
 	}
-	window_add(st->rtcp_win, delta);
-	if (!st->rtcp_init || delta > 0)
-		st->rtcp_idx = idx;
-	st->rtcp_init = true;
+	if ((rc = srtp_rtcp_commit(st, idx)) < 0)
+		return rc;
 	return (int)n;
+}
+
+/* ---- dispatch ---- */
+
+static int
+op_one(struct srtp_op *op)
+{
+	struct srtp_xf *x = op->x;
+
+	if (x->engine == SRTP_ENGINE_LIBSRTP)
+		return srtp_lib_op(x, op);
+	switch (op->kind) {
+	case SRTP_OP_PROTECT:
+		return srtp_evp_protect(x, op->st, op->pkt, op->len, op->cap);
+	case SRTP_OP_UNPROTECT:
+		return srtp_evp_unprotect(x, op->st, op->pkt, op->len);
+	case SRTP_OP_PROTECT_RTCP:
+		return srtp_evp_protect_rtcp(x, op->st, op->pkt, op->len, op->cap);
+	default:
+		return srtp_evp_unprotect_rtcp(x, op->st, op->pkt, op->len);
+	}
+}
+
+void
+srtp_xf_burst(struct srtp_op *ops, unsigned n)
+{
+	struct srtp_op *imb[SRTP_BURST_MAX];
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (ops[i].x->engine == SRTP_ENGINE_IPSECMB) {
+			imb[k++] = &ops[i];
+			if (k == SRTP_BURST_MAX) {
+				srtp_imb_burst(imb, k);
+				k = 0;
+			}
+		} else {
+			ops[i].rc = op_one(&ops[i]);
+		}
+	}
+	if (k)
+		srtp_imb_burst(imb, k);
+}
+
+static int
+single(struct srtp_xf *x, struct srtp_xf_state *st, uint8_t *pkt, unsigned len, unsigned cap,
+       enum srtp_op_kind kind)
+{
+	struct srtp_op op;
+
+	if (len > 0xffff || cap > 0xffff)
+		return -EINVAL;
+	op.x = x;
+	op.st = st;
+	op.pkt = pkt;
+	op.len = (uint16_t)len;
+	op.cap = (uint16_t)cap;
+	op.kind = (uint8_t)kind;
+	if (x->engine == SRTP_ENGINE_IPSECMB) {
+		struct srtp_op *p = &op;
+
+		srtp_imb_burst(&p, 1);
+		return op.rc;
+	}
+	return op_one(&op);
+}
+
+int
+srtp_xf_protect(struct srtp_xf *x, struct srtp_xf_state *st, uint8_t *pkt, unsigned len,
+		unsigned cap)
+{
+	return single(x, st, pkt, len, cap, SRTP_OP_PROTECT);
+}
+
+int
+srtp_xf_unprotect(struct srtp_xf *x, struct srtp_xf_state *st, uint8_t *pkt, unsigned len)
+{
+	return single(x, st, pkt, len, len, SRTP_OP_UNPROTECT);
+}
+
+int
+srtp_xf_protect_rtcp(struct srtp_xf *x, struct srtp_xf_state *st, uint8_t *pkt, unsigned len,
+		     unsigned cap)
+{
+	return single(x, st, pkt, len, cap, SRTP_OP_PROTECT_RTCP);
+}
+
+int
+srtp_xf_unprotect_rtcp(struct srtp_xf *x, struct srtp_xf_state *st, uint8_t *pkt,
+		       unsigned len)
+{
+	return single(x, st, pkt, len, len, SRTP_OP_UNPROTECT_RTCP);
 }

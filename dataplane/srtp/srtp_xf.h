@@ -3,10 +3,21 @@
  * callplane's own SRTP/SRTCP transform (RFC 3711, RFC 7714): key
  * derivation, AES counter mode with HMAC-SHA1, AES-GCM, rollover counter
  * estimation and a 128-packet replay window, SRTCP with its index and
- * E-bit. Contexts are set up on the main lcore (srtp_xf_init allocates);
+ * E-bit. Contexts are set up on the main lcore (srtp_xf_create allocates);
  * protect/unprotect run on the lcore that owns the stream's state and
- * never allocate, lock or block. Tested byte for byte against libsrtp
+ * never lock or block. Tested byte for byte against libsrtp
  * (tests/unit/test_srtp.c).
+ *
+ * Three engines do the cryptography, chosen per context (the config's
+ * dataplane.srtp.engine):
+ *   ipsec-mb  intel-ipsec-mb's job manager (AES-NI, SHA-NI, VAES where the
+ *             CPU has them), a burst of packets at a time: the default
+ *   openssl   OpenSSL EVP, a packet at a time
+ *   libsrtp   libsrtp itself (its own replay and rollover state; it
+ *             allocates a stream on the worker for each new SSRC): for
+ *             small deployments and as the reference
+ * Each worker lcore has its own ipsec-mb manager (thread-local), so no
+ * crypto state is shared between lcores.
  */
 #ifndef DP_SRTP_XF_H
 #define DP_SRTP_XF_H
@@ -24,6 +35,17 @@ enum srtp_suite {
 	SRTP_AEAD_AES_256_GCM,
 	SRTP_SUITE_COUNT
 };
+
+enum srtp_engine {
+	SRTP_ENGINE_IPSECMB,
+	SRTP_ENGINE_OPENSSL,
+	SRTP_ENGINE_LIBSRTP,
+	SRTP_ENGINE_COUNT
+};
+
+/* "ipsec-mb", "openssl", "libsrtp"; and back (-1 if unknown). */
+const char *srtp_engine_name(enum srtp_engine e);
+int srtp_engine_by_name(const char *name);
 
 /* The SDES (RFC 4568) name of a suite, and back (-1 if unknown). */
 const char *srtp_suite_name(enum srtp_suite s);
@@ -53,14 +75,22 @@ struct srtp_xf;   /* opaque: keys and cipher contexts */
  * salt (RFC 3711 4.3, key derivation rate 0). 0 or -errno; *out on
  * success (free with srtp_xf_free).
  */
-int srtp_xf_create(struct srtp_xf **out, enum srtp_suite suite, const uint8_t *master_key,
-		   const uint8_t *master_salt);
+int srtp_xf_create(struct srtp_xf **out, enum srtp_engine engine, enum srtp_suite suite,
+		   const uint8_t *master_key, const uint8_t *master_salt);
 void srtp_xf_free(struct srtp_xf *x);
+enum srtp_engine srtp_xf_engine(const struct srtp_xf *x);
+
+/* The calling thread's ipsec-mb manager, made now rather than at its first
+ * packet (worker lcores call it at launch). 0 or -ENOMEM. */
+int srtp_xf_thread_init(void);
+/* The instruction set ipsec-mb picked on this CPU ("avx512", "sse", ...). */
+const char *srtp_xf_imb_arch(void);
 
 /* Test hooks (known-answer tests): a context from session keys directly
- * (RFC 7714's vectors give those), and the AES-CM keystream for an IV. */
-int srtp_xf_create_session(struct srtp_xf **out, enum srtp_suite suite, const uint8_t *key,
-			   const uint8_t *salt, const uint8_t *auth_key);
+ * (RFC 7714's vectors give those; not the libsrtp engine: -ENOTSUP), and
+ * the AES-CM keystream for an IV. */
+int srtp_xf_create_session(struct srtp_xf **out, enum srtp_engine engine, enum srtp_suite suite,
+			   const uint8_t *key, const uint8_t *salt, const uint8_t *auth_key);
 int srtp_xf_keystream(unsigned key_len, const uint8_t *key, const uint8_t iv[16], uint8_t *out,
 		      unsigned n);
 
@@ -87,5 +117,30 @@ int srtp_xf_protect_rtcp(struct srtp_xf *x, struct srtp_xf_state *st, uint8_t *p
 			 unsigned cap);
 int srtp_xf_unprotect_rtcp(struct srtp_xf *x, struct srtp_xf_state *st, uint8_t *pkt,
 			   unsigned len);
+
+/*
+ * A burst: every op done as its single-packet function would do it, in
+ * order (ops on the same stream see each other's state changes), with the
+ * ipsec-mb engine's cryptography submitted together. @rc: the result.
+ */
+enum srtp_op_kind { SRTP_OP_PROTECT, SRTP_OP_UNPROTECT, SRTP_OP_PROTECT_RTCP,
+		    SRTP_OP_UNPROTECT_RTCP };
+
+struct srtp_op {
+	struct srtp_xf *x;
+	struct srtp_xf_state *st;
+	uint8_t *pkt;
+	uint16_t len, cap;
+	uint8_t kind;
+	int32_t rc;
+	/* the engine's, during the burst */
+	uint64_t index;
+	uint8_t tag[20], saved[16], aad[12], iv[16];
+	uint8_t stage;
+};
+
+#define SRTP_BURST_MAX 64
+
+void srtp_xf_burst(struct srtp_op *ops, unsigned n);
 
 #endif

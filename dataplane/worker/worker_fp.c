@@ -15,6 +15,7 @@
 #include "classify.h"
 #include "dsp/dsp.h"
 #include "flow/flow.h"
+#include "srtp/srtp_xf.h"
 #include "worker.h"
 
 struct wstate {
@@ -51,13 +52,18 @@ tx_drain(struct wstate *ws, struct dp_worker *w, unsigned lc)
 	}
 }
 
-/* Returns how many frames it took in. */
+/* Returns how many frames it took in. A burst goes through in two
+ * passes: classify, and gather the unprotect of every SRTP packet so the
+ * crypto engine takes them together (srtp_xf_burst); then relay. */
 static unsigned
 rx_port(struct wstate *ws, struct dp_worker *w, unsigned lc, uint16_t pidx)
 {
 	const struct dp_port *p = &dp.ports[pidx];
 	struct rte_mbuf *pkts[DP_BURST], *host[DP_BURST];
-	unsigned nhost = 0, i, sent;
+	struct srtp_op ops[DP_BURST];
+	uint8_t verdict[DP_BURST], op_of[DP_BURST];
+	enum dp_counter why_of[DP_BURST];
+	unsigned nhost = 0, nops = 0, i, sent;
 	uint64_t bytes = 0;
 	uint16_t n;
 
@@ -68,22 +74,33 @@ rx_port(struct wstate *ws, struct dp_worker *w, unsigned lc, uint16_t pidx)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
-		enum dp_counter why = DP_C_drop_runt;
-		enum dp_verdict v;
 
 		if (i + 4 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 4], void *));
 		bytes += rte_pktmbuf_pkt_len(m);
+		why_of[i] = DP_C_drop_runt;
 		/* Header checks read contiguous bytes: a chained head counts alone. */
-		v = dp_classify(p, rte_pktmbuf_mtod(m, const uint8_t *),
-				rte_pktmbuf_data_len(m), dp.media_min, dp.media_max, &why);
-		switch (v) {
+		verdict[i] = (uint8_t)dp_classify(p, rte_pktmbuf_mtod(m, const uint8_t *),
+						  rte_pktmbuf_data_len(m), dp.media_min,
+						  dp.media_max, &why_of[i]);
+		op_of[i] = UINT8_MAX;
+		if (verdict[i] == DP_V_MEDIA && flow_srtp_rx_prep(pidx, m, &ops[nops]))
+			op_of[i] = (uint8_t)nops++;
+	}
+	if (nops)
+		srtp_xf_burst(ops, nops);
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		enum dp_counter why = why_of[i];
+
+		switch (verdict[i]) {
 		case DP_V_HOST:
 			m->port = pidx;
 			host[nhost++] = m;
 			break;
 		case DP_V_MEDIA: {
-			int out = flow_forward(lc, pidx, m, &why);
+			int out = flow_forward(lc, pidx, m, &why,
+					       op_of[i] != UINT8_MAX ? &ops[op_of[i]] : NULL);
 
 			if (out == FLOW_HELD) {
 				/* the dsp role holds it (in-band DTMF masking) and
@@ -155,6 +172,10 @@ dp_worker_main(void *arg)
 			rte_eth_tx_buffer_count_callback, &ws.tx_dropped[i]);
 	}
 
+	/* this lcore's own SRTP crypto state (the ipsec-mb manager) now,
+	 * not at its first SRTP packet */
+	if (srtp_xf_thread_init() < 0)
+		RTE_LOG(WARNING, USER1, "lcore %u: no ipsec-mb manager: SRTP on it fails\n", lc);
 	rte_rcu_qsbr_thread_register(flow_qsbr, w->index);
 	rte_rcu_qsbr_thread_online(flow_qsbr, w->index);
 	while (!dp.quit) {

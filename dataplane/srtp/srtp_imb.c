@@ -1,0 +1,579 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The ipsec-mb engine of the SRTP transform (srtp_xf.h): a burst of
+ * packets goes to intel-ipsec-mb's job manager together, so its
+ * multi-buffer AES and SHA-1 code works on several packets at once.
+ *
+ * A burst runs in three steps:
+ *   1. in order: parse, packet index, replay check; protect ops update
+ *      their stream's state here (they cannot fail later); jobs: protect
+ *      (cipher then HMAC), SRTP HMAC check (hash only), GCM seal/open
+ *   2. after the flush, in order: compare tags, commit the index of every
+ *      authenticated packet to its stream (a duplicate within the burst
+ *      is a replay now); jobs: decrypt what authenticated (AES-CM), put
+ *      back the ciphertext of a GCM packet that failed (so a refused
+ *      packet leaves unchanged, as with the other engines)
+ *   3. after the flush: results
+ * The SRTP MAC covers the packet and then the ROC: the ROC is written
+ * after the authenticated part (the tag's place, saved and put back), so
+ * one contiguous run is hashed.
+ */
+#include <stdlib.h>
+
+#include <intel-ipsec-mb.h>
+
+#include "srtp_int.h"
+
+static __thread IMB_MGR *tl_mgr;
+
+static IMB_MGR *
+mgr_get(void)
+{
+	IMB_MGR *m;
+
+	if (tl_mgr != NULL)
+		return tl_mgr;
+	m = alloc_mb_mgr(0);
+	if (m == NULL)
+		return NULL;
+	init_mb_mgr_auto(m, NULL);
+	if (imb_get_errno(m) != 0) {
+		free_mb_mgr(m);
+		return NULL;
+	}
+	tl_mgr = m;
+	return m;
+}
+
+int
+srtp_xf_thread_init(void)
+{
+	return mgr_get() != NULL ? 0 : -ENOMEM;
+}
+
+const char *
+srtp_xf_imb_arch(void)
+{
+	IMB_MGR *m = mgr_get();
+
+	if (m == NULL)
+		return "unavailable";
+	switch (m->used_arch) {
+	case IMB_ARCH_NOAESNI: return "no-aesni";
+	case IMB_ARCH_SSE: return "sse";
+	case IMB_ARCH_AVX: return "avx";
+	case IMB_ARCH_AVX2: return "avx2";
+	case IMB_ARCH_AVX512: return "avx512";
+	default: return "?";
+	}
+}
+
+int
+srtp_imb_setup(struct imb_dir *d, const struct suite_info *si, const uint8_t *ek,
+	       const uint8_t *salt, const uint8_t *ak)
+{
+	IMB_MGR *m = mgr_get();
+	uint8_t pad[64] __attribute__((aligned(16)));
+	uint8_t dk[16 * 15] __attribute__((aligned(16)));
+
+	if (m == NULL)
+		return -ENOMEM;
+	memset(d->salt, 0, sizeof(d->salt));
+	memcpy(d->salt, salt, si->salt);
+	if (si->gcm) {
+		struct gcm_key_data *g = aligned_alloc(64, sizeof(*g));
+
+		if (g == NULL)
+			return -ENOMEM;
+		if (si->key == 32)
+			IMB_AES256_GCM_PRE(m, ek, g);
+		else
+			IMB_AES128_GCM_PRE(m, ek, g);
+		d->gcm = g;
+		return 0;
+	}
+	if (si->key == 32)
+		IMB_AES_KEYEXP_256(m, ek, d->ek, dk);
+	else
+		IMB_AES_KEYEXP_128(m, ek, d->ek, dk);
+	memset(pad, 0x36, sizeof(pad));
+	for (unsigned i = 0; i < 20; i++)
+		pad[i] ^= ak[i];
+	IMB_SHA1_ONE_BLOCK(m, pad, d->ipad);
+	memset(pad, 0x5c, sizeof(pad));
+	for (unsigned i = 0; i < 20; i++)
+		pad[i] ^= ak[i];
+	IMB_SHA1_ONE_BLOCK(m, pad, d->opad);
+	memset(dk, 0, sizeof(dk));
+	return 0;
+}
+
+void
+srtp_imb_free(struct imb_dir *d)
+{
+	if (d->gcm != NULL) {
+		memset(d->gcm, 0, sizeof(struct gcm_key_data));
+		free(d->gcm);
+	}
+	memset(d, 0, sizeof(*d));
+}
+
+/* ---- jobs ---- */
+
+/* stages of an op */
+enum { ST_DONE, ST_HASHED, ST_SEALED, ST_OPENED, ST_RTCP_CLEAR };
+
+static void
+job_done(IMB_JOB *j)
+{
+	struct srtp_op *op = j->user_data;
+
+	if (j->status != IMB_STATUS_COMPLETED)
+		op->rc = -EIO;
+}
+
+static void
+submit(IMB_MGR *m, IMB_JOB *j)
+{
+	j = IMB_SUBMIT_JOB(m);
+	while (j != NULL) {
+		job_done(j);
+		j = IMB_GET_COMPLETED_JOB(m);
+	}
+}
+
+static void
+flush(IMB_MGR *m)
+{
+	IMB_JOB *j;
+
+	while ((j = IMB_FLUSH_JOB(m)) != NULL)
+		job_done(j);
+}
+
+static IMB_JOB *
+job_new(IMB_MGR *m, struct srtp_op *op)
+{
+	IMB_JOB *j = IMB_GET_NEXT_JOB(m);
+
+	memset(j, 0, sizeof(*j));
+	j->user_data = op;
+	j->cipher_mode = IMB_CIPHER_NULL;
+	j->hash_alg = IMB_AUTH_NULL;
+	j->cipher_direction = IMB_DIR_ENCRYPT;
+	j->chain_order = IMB_ORDER_CIPHER_HASH;
+	j->src = op->pkt;
+	j->dst = op->pkt;
+	return j;
+}
+
+/* AES-CM over @n bytes at @off (none if @n is 0). */
+static void
+job_ctr(IMB_JOB *j, const struct imb_dir *d, const struct suite_info *si, const uint8_t *iv,
+	uint8_t *pkt, unsigned off, unsigned n)
+{
+	if (n == 0)
+		return;
+	j->cipher_mode = IMB_CIPHER_CNTR;
+	j->enc_keys = d->ek;
+	j->dec_keys = d->ek;
+	j->key_len_in_bytes = si->key;
+	j->dst = pkt + off;
+	j->cipher_start_src_offset_in_bytes = off;
+	j->msg_len_to_cipher_in_bytes = n;
+	j->iv = iv;
+	j->iv_len_in_bytes = 16;
+}
+
+/* HMAC-SHA1 of the first @n bytes into op->tag (all 20 bytes). */
+static void
+job_hmac(IMB_JOB *j, const struct imb_dir *d, struct srtp_op *op, unsigned n)
+{
+	j->hash_alg = IMB_AUTH_HMAC_SHA_1;
+	j->hash_start_src_offset_in_bytes = 0;
+	j->msg_len_to_hash_in_bytes = n;
+	j->u.HMAC._hashed_auth_key_xor_ipad = d->ipad;
+	j->u.HMAC._hashed_auth_key_xor_opad = d->opad;
+	j->auth_tag_output = op->tag;
+	j->auth_tag_output_len_in_bytes = 20;
+}
+
+/* AES-GCM over @n bytes at @off with @aad, the tag to @tag. */
+static void
+job_gcm(IMB_JOB *j, const struct imb_dir *d, const struct suite_info *si, const uint8_t *iv,
+	uint8_t *pkt, unsigned off, unsigned n, const uint8_t *aad, unsigned aad_len,
+	uint8_t *tag, bool decrypt)
+{
+	j->cipher_mode = IMB_CIPHER_GCM;
+	j->hash_alg = IMB_AUTH_AES_GMAC;
+	j->enc_keys = d->gcm;
+	j->dec_keys = d->gcm;
+	j->key_len_in_bytes = si->key;
+	j->src = pkt;
+	j->dst = pkt + off;
+	j->cipher_start_src_offset_in_bytes = off;
+	j->msg_len_to_cipher_in_bytes = n;
+	j->hash_start_src_offset_in_bytes = off;
+	j->msg_len_to_hash_in_bytes = n;
+	j->iv = iv;
+	j->iv_len_in_bytes = 12;
+	j->u.GCM.aad = aad;
+	j->u.GCM.aad_len_in_bytes = aad_len;
+	j->auth_tag_output = tag;
+	j->auth_tag_output_len_in_bytes = 16;
+	if (decrypt) {
+		j->cipher_direction = IMB_DIR_DECRYPT;
+		j->chain_order = IMB_ORDER_HASH_CIPHER;
+	}
+}
+
+/* ---- step 1: per op ---- */
+
+static int
+prep_protect(IMB_MGR *m, struct srtp_op *op)
+{
+	struct srtp_xf *x = op->x;
+	const struct suite_info *si = x->si;
+	const struct imb_dir *d = &x->imb.rtp;
+	uint8_t *pkt = op->pkt;
+	unsigned len = op->len, hl = srtp_rtp_hdr_len(pkt, len);
+	struct srtp_xf_state *st = op->st;
+	uint32_t ssrc;
+	int32_t delta;
+	IMB_JOB *j;
+
+	if (hl == 0)
+		return -EINVAL;
+	if (len + si->tag > op->cap || len + 4 > op->cap)
+		return -ENOSPC;
+	ssrc = srtp_rd32(pkt + 8);
+	op->index = srtp_estimate(st, (uint16_t)(pkt[2] << 8 | pkt[3]), &delta);
+	if (!st->init || delta > 0)
+		srtp_state_update(st, op->index, delta);
+	j = job_new(m, op);
+	if (si->gcm) {
+		srtp_gcm_iv(op->iv, d->salt, ssrc, op->index);
+		job_gcm(j, d, si, op->iv, pkt, hl, len - hl, pkt, hl, pkt + len, false);
+	} else {
+		srtp_cm_iv(op->iv, d->salt, ssrc, op->index);
+		srtp_wr32(pkt + len, (uint32_t)(op->index >> 16));    /* ROC, then the tag */
+		job_ctr(j, d, si, op->iv, pkt, hl, len - hl);
+		job_hmac(j, d, op, len + 4);
+	}
+	op->stage = si->gcm ? ST_DONE : ST_SEALED;
+	op->rc = (int32_t)(len + si->tag);
+	submit(m, j);
+	return 0;
+}
+
+static int
+prep_unprotect(IMB_MGR *m, struct srtp_op *op)
+{
+	struct srtp_xf *x = op->x;
+	const struct suite_info *si = x->si;
+	const struct imb_dir *d = &x->imb.rtp;
+	uint8_t *pkt = op->pkt;
+	unsigned len = op->len, hl, n;
+	struct srtp_xf_state *st = op->st;
+	int32_t delta;
+	int rc;
+	IMB_JOB *j;
+
+	if (len < 12 + si->tag)
+		return -EINVAL;
+	hl = srtp_rtp_hdr_len(pkt, len - si->tag);
+	if (hl == 0)
+		return -EINVAL;
+	n = len - si->tag - hl;
+	op->index = srtp_estimate(st, (uint16_t)(pkt[2] << 8 | pkt[3]), &delta);
+	if (st->init && (rc = srtp_replay_check(st->win, delta)) < 0)
+		return rc;
+	j = job_new(m, op);
+	if (si->gcm) {
+		srtp_gcm_iv(op->iv, d->salt, srtp_rd32(pkt + 8), op->index);
+		job_gcm(j, d, si, op->iv, pkt, hl, n, pkt, hl, op->tag, true);
+	} else {
+		memcpy(op->saved, pkt + len - si->tag, si->tag);
+		srtp_wr32(pkt + len - si->tag, (uint32_t)(op->index >> 16));
+		job_hmac(j, d, op, len - si->tag + 4);
+	}
+	op->stage = si->gcm ? ST_OPENED : ST_HASHED;
+	op->rc = (int32_t)(len - si->tag);
+	submit(m, j);
+	return 0;
+}
+
+static int
+prep_protect_rtcp(IMB_MGR *m, struct srtp_op *op)
+{
+	struct srtp_xf *x = op->x;
+	const struct suite_info *si = x->si;
+	const struct imb_dir *d = &x->imb.rtcp;
+	uint8_t *pkt = op->pkt;
+	unsigned len = op->len;
+	struct srtp_xf_state *st = op->st;
+	uint32_t ssrc, idx;
+	IMB_JOB *j;
+
+	if (len < 8 || (pkt[0] >> 6) != 2)
+		return -EINVAL;
+	if (len + 4 + si->rtcp_tag > op->cap)
+		return -ENOSPC;
+	ssrc = srtp_rd32(pkt + 4);
+	/* the first SRTCP index is 1 (as libsrtp numbers them) */
+	idx = st->rtcp_init ? (st->rtcp_idx + 1) & 0x7fffffff : 1;
+	st->rtcp_idx = idx;
+	st->rtcp_init = true;
+	j = job_new(m, op);
+	if (si->gcm) {
+		/* AAD: the first 8 bytes and E||index; the tag follows the
+		 * ciphertext, then E||index */
+		memcpy(op->aad, pkt, 8);
+		srtp_wr32(op->aad + 8, idx | 0x80000000u);
+		memcpy(pkt + len + 16, op->aad + 8, 4);
+		srtp_gcm_iv(op->iv, d->salt, ssrc, idx);
+		job_gcm(j, d, si, op->iv, pkt, 8, len - 8, op->aad, 12, pkt + len, false);
+	} else {
+		srtp_wr32(pkt + len, idx | 0x80000000u);
+		srtp_cm_iv(op->iv, d->salt, ssrc, idx);
+		job_ctr(j, d, si, op->iv, pkt, 8, len - 8);
+		job_hmac(j, d, op, len + 4);
+	}
+	op->stage = si->gcm ? ST_DONE : ST_SEALED;
+	op->rc = (int32_t)(len + 4 + si->rtcp_tag);
+	submit(m, j);
+	return 0;
+}
+
+static int
+prep_unprotect_rtcp(IMB_MGR *m, struct srtp_op *op)
+{
+	struct srtp_xf *x = op->x;
+	const struct suite_info *si = x->si;
+	const struct imb_dir *d = &x->imb.rtcp;
+	uint8_t *pkt = op->pkt;
+	unsigned len = op->len, n;
+	struct srtp_xf_state *st = op->st;
+	uint32_t ssrc, ei, idx;
+	int32_t delta;
+	int rc;
+	IMB_JOB *j;
+
+	if (len < 8 + 4 + si->rtcp_tag || (pkt[0] >> 6) != 2)
+		return -EINVAL;
+	n = len - 4 - si->rtcp_tag;         /* header + (encrypted) body */
+	ssrc = srtp_rd32(pkt + 4);
+	ei = si->gcm ? srtp_rd32(pkt + len - 4) : srtp_rd32(pkt + n);
+	idx = ei & 0x7fffffff;
+	delta = st->rtcp_init ? (int32_t)(idx - st->rtcp_idx) : 1;
+	if (st->rtcp_init && (rc = srtp_replay_check(st->rtcp_win, delta)) < 0)
+		return rc;
+	op->index = ei;
+	op->rc = (int32_t)n;
+	if (si->gcm) {
+		srtp_gcm_iv(op->iv, d->salt, ssrc, idx);
+		if (!(ei & 0x80000000u)) {
+			/* not encrypted: all of it is AAD (step 2, on its own) */
+			op->stage = ST_RTCP_CLEAR;
+			return 0;
+		}
+		memcpy(op->aad, pkt, 8);
+		srtp_wr32(op->aad + 8, ei);
+		j = job_new(m, op);
+		job_gcm(j, d, si, op->iv, pkt, 8, n - 8, op->aad, 12, op->tag, true);
+		op->stage = ST_OPENED;
+	} else {
+		j = job_new(m, op);
+		job_hmac(j, d, op, n + 4);
+		op->stage = ST_HASHED;
+	}
+	submit(m, j);
+	return 0;
+}
+
+/* ---- step 2: per op, in order ---- */
+
+static void
+finish_protect(struct srtp_op *op)
+{
+	const struct suite_info *si = op->x->si;
+	unsigned len = op->len;
+
+	/* AES-CM: the tag over the ROC that stood in its place */
+	if (op->stage == ST_SEALED) {
+		if (op->kind == SRTP_OP_PROTECT)
+			memcpy(op->pkt + len, op->tag, si->tag);
+		else
+			memcpy(op->pkt + len + 4, op->tag, si->rtcp_tag);
+	}
+	op->stage = ST_DONE;
+}
+
+/* The GCM ciphertext of a refused packet put back (sealing the plaintext
+ * again with the same IV gives it). */
+static void
+restore_gcm(IMB_MGR *m, struct srtp_op *op, unsigned off, unsigned n, const uint8_t *aad,
+	    unsigned aad_len)
+{
+	IMB_JOB *j = job_new(m, op);
+	const struct srtp_xf *x = op->x;
+	bool rtcp = op->kind == SRTP_OP_UNPROTECT_RTCP;
+
+	job_gcm(j, rtcp ? &x->imb.rtcp : &x->imb.rtp, x->si, op->iv, op->pkt, off, n, aad, aad_len,
+		op->tag, false);
+	submit(m, j);
+}
+
+static void
+finish_unprotect(IMB_MGR *m, struct srtp_op *op)
+{
+	const struct suite_info *si = op->x->si;
+	const struct imb_dir *d = &op->x->imb.rtp;
+	uint8_t *pkt = op->pkt;
+	unsigned len = op->len, hl = srtp_rtp_hdr_len(pkt, len - si->tag);
+	unsigned n = len - si->tag - hl;
+	int rc;
+
+	op->stage = ST_DONE;
+	if (si->gcm) {
+		rc = srtp_tag_eq(op->tag, pkt + hl + n, 16) ? 0 : -EBADMSG;
+		if (rc == 0)
+			rc = srtp_state_commit(op->st, op->index);
+		if (rc < 0) {
+			op->rc = rc;
+			restore_gcm(m, op, hl, n, pkt, hl);
+		}
+		return;
+	}
+	memcpy(pkt + len - si->tag, op->saved, si->tag);
+	if (!srtp_tag_eq(op->tag, op->saved, si->tag)) {
+		op->rc = -EBADMSG;
+		return;
+	}
+	if ((rc = srtp_state_commit(op->st, op->index)) < 0) {
+		op->rc = rc;
+		return;
+	}
+	if (n) {
+		IMB_JOB *j = job_new(m, op);
+
+		srtp_cm_iv(op->iv, d->salt, srtp_rd32(pkt + 8), op->index);
+		job_ctr(j, d, si, op->iv, pkt, hl, n);
+		submit(m, j);
+	}
+}
+
+static void
+finish_unprotect_rtcp(IMB_MGR *m, struct srtp_op *op)
+{
+	const struct suite_info *si = op->x->si;
+	const struct imb_dir *d = &op->x->imb.rtcp;
+	uint8_t *pkt = op->pkt;
+	unsigned n = (unsigned)op->rc;
+	uint32_t ei = (uint32_t)op->index, idx = ei & 0x7fffffff;
+	int rc = 0;
+
+	if (op->stage == ST_RTCP_CLEAR) {
+		/* GCM, not encrypted: the tag over header, body and E||index */
+		uint8_t aad[1504];
+		IMB_JOB *j;
+
+		op->stage = ST_DONE;
+		if (n + 4 > sizeof(aad)) {
+			op->rc = -EINVAL;
+			return;
+		}
+		memcpy(aad, pkt, n);
+		srtp_wr32(aad + n, ei);
+		j = job_new(m, op);
+		job_gcm(j, d, si, op->iv, pkt, n, 0, aad, n + 4, op->tag, false);
+		submit(m, j);
+		flush(m);
+		if (op->rc < 0)
+			return;
+		rc = srtp_tag_eq(op->tag, pkt + n, 16) ? 0 : -EBADMSG;
+		if (rc == 0)
+			rc = srtp_rtcp_commit(op->st, idx);
+		if (rc < 0)
+			op->rc = rc;
+		return;
+	}
+	if (op->stage == ST_OPENED) {
+		op->stage = ST_DONE;
+		rc = srtp_tag_eq(op->tag, pkt + n, 16) ? 0 : -EBADMSG;
+		if (rc == 0)
+			rc = srtp_rtcp_commit(op->st, idx);
+		if (rc < 0) {
+			op->rc = rc;
+			restore_gcm(m, op, 8, n - 8, op->aad, 12);
+		}
+		return;
+	}
+	op->stage = ST_DONE;
+	if (!srtp_tag_eq(op->tag, pkt + n + 4, si->rtcp_tag)) {
+		op->rc = -EBADMSG;
+		return;
+	}
+	if ((rc = srtp_rtcp_commit(op->st, idx)) < 0) {
+		op->rc = rc;
+		return;
+	}
+	if ((ei & 0x80000000u) && n > 8) {
+		IMB_JOB *j = job_new(m, op);
+
+		srtp_cm_iv(op->iv, d->salt, srtp_rd32(pkt + 4), idx);
+		job_ctr(j, d, si, op->iv, pkt, 8, n - 8);
+		submit(m, j);
+	}
+}
+
+void
+srtp_imb_burst(struct srtp_op **ops, unsigned n)
+{
+	IMB_MGR *m = mgr_get();
+	int rc;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct srtp_op *op = ops[i];
+
+		op->stage = ST_DONE;
+		if (m == NULL) {
+			op->rc = -ENOMEM;
+			continue;
+		}
+		switch (op->kind) {
+		case SRTP_OP_PROTECT: rc = prep_protect(m, op); break;
+		case SRTP_OP_UNPROTECT: rc = prep_unprotect(m, op); break;
+		case SRTP_OP_PROTECT_RTCP: rc = prep_protect_rtcp(m, op); break;
+		default: rc = prep_unprotect_rtcp(m, op); break;
+		}
+		if (rc < 0) {
+			op->rc = rc;
+			op->stage = ST_DONE;
+		}
+	}
+	if (m == NULL)
+		return;
+	flush(m);
+	for (unsigned i = 0; i < n; i++) {
+		struct srtp_op *op = ops[i];
+
+		if (op->stage == ST_DONE || op->rc < 0) {
+			op->stage = ST_DONE;
+			continue;
+		}
+		switch (op->kind) {
+		case SRTP_OP_PROTECT:
+		case SRTP_OP_PROTECT_RTCP:
+			finish_protect(op);
+			break;
+		case SRTP_OP_UNPROTECT:
+			finish_unprotect(m, op);
+			break;
+		default:
+			finish_unprotect_rtcp(m, op);
+			break;
+		}
+	}
+	flush(m);
+}

@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Inside the SRTP transform: the suite table, the context of each engine,
+ * and the packet-index, replay and IV arithmetic every engine shares
+ * (RFC 3711 3.3.1, Appendix A; RFC 7714 8.1, 9.1).
+ */
+#ifndef DP_SRTP_INT_H
+#define DP_SRTP_INT_H
+
+#include <errno.h>
+#include <string.h>
+
+#include "srtp_xf.h"
+
+struct suite_info {
+	const char *name;
+	unsigned key, salt, tag, rtcp_tag;
+	bool gcm;
+};
+
+extern const struct suite_info srtp_suites[SRTP_SUITE_COUNT];
+
+/* Session keys of one kind of traffic (RTP or RTCP), per engine. */
+struct evp_dir {
+	uint8_t salt[14];
+	void *enc, *dec;          /* EVP_CIPHER_CTX: CTR enc only; GCM both */
+	void *hi, *ho, *tmp;      /* EVP_MD_CTX: HMAC-SHA1 inner/outer start states */
+};
+
+/* intel-ipsec-mb: the expanded AES key and the HMAC-SHA1 start states
+ * (compact: a CM suite's packet touches four cache lines of key), or the
+ * GCM key data (allocated, 64-byte aligned). */
+struct imb_dir {
+	uint8_t ek[16 * 15] __attribute__((aligned(16)));
+	uint8_t ipad[20] __attribute__((aligned(16)));
+	uint8_t opad[20] __attribute__((aligned(16)));
+	uint8_t salt[14];
+	void *gcm;                /* struct gcm_key_data * */
+};
+
+struct srtp_xf {
+	enum srtp_suite suite;
+	enum srtp_engine engine;
+	const struct suite_info *si;
+	union {
+		struct { struct evp_dir rtp, rtcp; } evp;
+		struct { struct imb_dir rtp, rtcp; } imb;
+		struct { void *in, *out; } lib;     /* srtp_t: unprotect, protect */
+	};
+};
+
+/* Engine set-up from session keys (ek/salt/ak per kind), and release. */
+int srtp_evp_setup(struct evp_dir *d, const struct suite_info *si, const uint8_t *ek,
+		   const uint8_t *salt, const uint8_t *ak);
+void srtp_evp_free(struct evp_dir *d);
+int srtp_imb_setup(struct imb_dir *d, const struct suite_info *si, const uint8_t *ek,
+		   const uint8_t *salt, const uint8_t *ak);
+void srtp_imb_free(struct imb_dir *d);
+int srtp_lib_create(struct srtp_xf *x, const uint8_t *master_key, const uint8_t *master_salt);
+void srtp_lib_free(struct srtp_xf *x);
+
+/* Per packet, per engine (the semantics of srtp_xf.h). */
+int srtp_evp_protect(struct srtp_xf *x, struct srtp_xf_state *st, uint8_t *pkt, unsigned len,
+		     unsigned cap);
+int srtp_evp_unprotect(struct srtp_xf *x, struct srtp_xf_state *st, uint8_t *pkt, unsigned len);
+int srtp_evp_protect_rtcp(struct srtp_xf *x, struct srtp_xf_state *st, uint8_t *pkt,
+			  unsigned len, unsigned cap);
+int srtp_evp_unprotect_rtcp(struct srtp_xf *x, struct srtp_xf_state *st, uint8_t *pkt,
+			    unsigned len);
+int srtp_lib_op(struct srtp_xf *x, struct srtp_op *op);
+/* A libsrtp policy (srtp_policy_t *) for @s: inbound (any SSRC) or
+ * outbound (@ssrc, or any if 0); @keysalt is master key || salt. */
+int srtp_lib_policy(void *policy, enum srtp_suite s, uint8_t *keysalt, uint32_t ssrc,
+		    bool inbound);
+/* The ipsec-mb engine's ops of a burst (all with x->engine == IPSECMB). */
+void srtp_imb_burst(struct srtp_op **ops, unsigned n);
+
+/* ---- shared arithmetic ---- */
+
+static inline uint32_t
+srtp_rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline void
+srtp_wr32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+/* RTP header length (CSRCs, extension), or 0 if malformed. */
+static inline unsigned
+srtp_rtp_hdr_len(const uint8_t *p, unsigned len)
+{
+	unsigned hl;
+
+	if (len < 12 || (p[0] >> 6) != 2)
+		return 0;
+	hl = 12 + 4u * (p[0] & 0x0f);
+	if (p[0] & 0x10) {
+		if (len < hl + 4)
+			return 0;
+		hl += 4 + 4u * ((unsigned)p[hl + 2] << 8 | p[hl + 3]);
+	}
+	return hl <= len ? hl : 0;
+}
+
+/* Constant-time comparison of tags. */
+static inline bool
+srtp_tag_eq(const uint8_t *a, const uint8_t *b, unsigned n)
+{
+	uint8_t d = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		d |= a[i] ^ b[i];
+	return d == 0;
+}
+
+/* AES-CM IV (RFC 3711 4.1.1): salt || 0x0000, XOR SSRC at 4..7, index at 8..13. */
+static inline void
+srtp_cm_iv(uint8_t iv[16], const uint8_t *salt, uint32_t ssrc, uint64_t index)
+{
+	memcpy(iv, salt, 14);
+	iv[14] = iv[15] = 0;
+	iv[4] ^= (uint8_t)(ssrc >> 24);
+	iv[5] ^= (uint8_t)(ssrc >> 16);
+	iv[6] ^= (uint8_t)(ssrc >> 8);
+	iv[7] ^= (uint8_t)ssrc;
+	for (int i = 0; i < 6; i++)
+		iv[13 - i] ^= (uint8_t)(index >> (8 * i));
+}
+
+/* AES-GCM IV (RFC 7714 8.1 / 9.1): 00 00 || SSRC || (ROC || SEQ | 00 00 || index) XOR salt. */
+static inline void
+srtp_gcm_iv(uint8_t iv[12], const uint8_t *salt, uint32_t ssrc, uint64_t index)
+{
+	iv[0] = iv[1] = 0;
+	srtp_wr32(iv + 2, ssrc);
+	for (int i = 0; i < 6; i++)
+		iv[11 - i] = (uint8_t)(index >> (8 * i));
+	for (int i = 0; i < 12; i++)
+		iv[i] ^= salt[i];
+}
+
+/*
+ * The packet index of sequence number @seq against the highest seen
+ * (RFC 3711 3.3.1 / Appendix A), and its distance from that highest.
+ */
+static inline uint64_t
+srtp_estimate(const struct srtp_xf_state *st, uint16_t seq, int32_t *delta)
+{
+	uint32_t roc = st->roc;
+
+	if (!st->init) {
+		*delta = 1;
+		return seq;
+	}
+	if (st->s_l < 0x8000) {
+		if ((int32_t)seq - st->s_l > 0x8000) {
+			*delta = (int32_t)seq - st->s_l - 0x10000;
+			return ((uint64_t)(uint32_t)(roc - 1) << 16) | seq;
+		}
+	} else if ((int32_t)st->s_l - 0x8000 > (int32_t)seq) {
+		*delta = (int32_t)seq - st->s_l + 0x10000;
+		return ((uint64_t)(uint32_t)(roc + 1) << 16) | seq;
+	}
+	*delta = (int32_t)seq - st->s_l;
+	return ((uint64_t)roc << 16) | seq;
+}
+
+/* 0 if @delta is new, -EALREADY if seen, -ESTALE if before the window. */
+static inline int
+srtp_replay_check(const uint64_t win[2], int32_t delta)
+{
+	if (delta > 0)
+		return 0;
+	if (-delta >= SRTP_REPLAY_WINDOW)
+		return -ESTALE;
+	return (win[(-delta) / 64] >> ((-delta) % 64)) & 1 ? -EALREADY : 0;
+}
+
+static inline void
+srtp_window_add(uint64_t win[2], int32_t delta)
+{
+	if (delta > 0) {
+		/* shift by delta: bit i means (highest - i) */
+		if (delta >= 128) {
+			win[0] = win[1] = 0;
+		} else if (delta >= 64) {
+			win[1] = win[0] << (delta - 64);
+			win[0] = 0;
+		} else {
+			win[1] = (win[1] << delta) | (win[0] >> (64 - delta));
+			win[0] <<= delta;
+		}
+		win[0] |= 1;
+	} else {
+		win[(-delta) / 64] |= 1ull << ((-delta) % 64);
+	}
+}
+
+static inline void
+srtp_state_update(struct srtp_xf_state *st, uint64_t index, int32_t delta)
+{
+	srtp_window_add(st->win, st->init ? delta : 1);
+	if (!st->init || delta > 0) {
+		st->roc = (uint32_t)(index >> 16);
+		st->s_l = (uint16_t)index;
+	}
+	st->init = true;
+}
+
+/* An authenticated packet's index entered into the state as it is now
+ * (earlier packets of a burst may have moved it): 0, or -EALREADY /
+ * -ESTALE if it has become a replay. */
+static inline int
+srtp_state_commit(struct srtp_xf_state *st, uint64_t index)
+{
+	int64_t d;
+	int rc;
+
+	if (st->init) {
+		d = (int64_t)index - (int64_t)(((uint64_t)st->roc << 16) | st->s_l);
+		if (d > 0x7fffffff)
+			d = 0x7fffffff;
+		if (d < -0x7fffffff)
+			d = -0x7fffffff;
+		if ((rc = srtp_replay_check(st->win, (int32_t)d)) < 0)
+			return rc;
+		srtp_state_update(st, index, (int32_t)d);
+	} else {
+		srtp_state_update(st, index, 1);
+	}
+	return 0;
+}
+
+static inline int
+srtp_rtcp_commit(struct srtp_xf_state *st, uint32_t idx)
+{
+	int32_t delta = st->rtcp_init ? (int32_t)(idx - st->rtcp_idx) : 1;
+	int rc;
+
+	if (st->rtcp_init && (rc = srtp_replay_check(st->rtcp_win, delta)) < 0)
+		return rc;
+	srtp_window_add(st->rtcp_win, delta);
+	if (!st->rtcp_init || delta > 0)
+		st->rtcp_idx = idx;
+	st->rtcp_init = true;
+	return 0;
+}
+
+#endif

@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The libsrtp engine of the SRTP transform (srtp_xf.h): two libsrtp
+ * sessions per context, one that protects and one that unprotects. libsrtp
+ * keeps the rollover and replay state itself (the srtp_xf_state of the
+ * caller is not used) and makes a stream, with an allocation, the first
+ * time it sees an SSRC: this engine is for small deployments and for
+ * comparing against; the ipsec-mb engine is the fast path's.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+
+#include <srtp2/srtp.h>
+
+#include "srtp_int.h"
+
+static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
+static int lib_ok;
+
+/* exported by libsrtp, not in its public headers: its self-tests */
+srtp_err_status_t srtp_crypto_kernel_status(void);
+
+static void
+lib_init(void)
+{
+	/* a second srtp_init() (the program made the first) refuses: then
+	 * the kernel is up if its self-tests pass */
+	lib_ok = srtp_init() == srtp_err_status_ok ||
+		 srtp_crypto_kernel_status() == srtp_err_status_ok;
+}
+
+int
+srtp_lib_policy(void *policy, enum srtp_suite s, uint8_t *keysalt, uint32_t ssrc, bool inbound)
+{
+	srtp_policy_t *p = policy;
+
+	memset(p, 0, sizeof(*p));
+	switch (s) {
+	case SRTP_AES_CM_128_HMAC_SHA1_80:
+		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p->rtp);
+		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p->rtcp);
+		break;
+	case SRTP_AES_CM_128_HMAC_SHA1_32:
+		/* RFC 4568 6.2: SRTCP keeps the 80-bit tag */
+		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(&p->rtp);
+		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p->rtcp);
+		break;
+	case SRTP_AES_256_CM_HMAC_SHA1_80:
+		srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80(&p->rtp);
+		srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80(&p->rtcp);
+		break;
+	case SRTP_AES_256_CM_HMAC_SHA1_32:
+		srtp_crypto_policy_set_aes_cm_256_hmac_sha1_32(&p->rtp);
+		srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80(&p->rtcp);
+		break;
+	case SRTP_AEAD_AES_128_GCM:
+		srtp_crypto_policy_set_aes_gcm_128_16_auth(&p->rtp);
+		srtp_crypto_policy_set_aes_gcm_128_16_auth(&p->rtcp);
+		break;
+	case SRTP_AEAD_AES_256_GCM:
+		srtp_crypto_policy_set_aes_gcm_256_16_auth(&p->rtp);
+		srtp_crypto_policy_set_aes_gcm_256_16_auth(&p->rtcp);
+		break;
+	default:
+		return -EINVAL;
+	}
+	p->ssrc.type = inbound ? ssrc_any_inbound : (ssrc ? ssrc_specific : ssrc_any_outbound);
+	p->ssrc.value = ssrc;
+	p->key = keysalt;
+	p->window_size = SRTP_REPLAY_WINDOW;
+	return 0;
+}
+
+int
+srtp_lib_create(struct srtp_xf *x, const uint8_t *master_key, const uint8_t *master_salt)
+{
+	uint8_t keysalt[46];
+	srtp_policy_t p;
+	srtp_t in = NULL, out = NULL;
+	int rc = 0;
+
+	pthread_once(&lib_once, lib_init);
+	if (!lib_ok)
+		return -EIO;
+	memcpy(keysalt, master_key, x->si->key);
+	memcpy(keysalt + x->si->key, master_salt, x->si->salt);
+	if (srtp_lib_policy(&p, x->suite, keysalt, 0, true) < 0 ||
+	    srtp_create(&in, &p) != srtp_err_status_ok)
+		rc = -ENOTSUP;
+	if (rc == 0 && (srtp_lib_policy(&p, x->suite, keysalt, 0, false) < 0 ||
+			srtp_create(&out, &p) != srtp_err_status_ok))
+		rc = -ENOTSUP;
+	memset(keysalt, 0, sizeof(keysalt));
+	if (rc < 0) {
+		if (in)
+			srtp_dealloc(in);
+		return rc;
+	}
+	x->lib.in = in;
+	x->lib.out = out;
+	return 0;
+}
+
+void
+srtp_lib_free(struct srtp_xf *x)
+{
+	if (x->lib.in)
+		srtp_dealloc(x->lib.in);
+	if (x->lib.out)
+		srtp_dealloc(x->lib.out);
+	x->lib.in = x->lib.out = NULL;
+}
+
+static int
+lib_err(srtp_err_status_t e)
+{
+	switch (e) {
+	case srtp_err_status_auth_fail: return -EBADMSG;
+	case srtp_err_status_replay_fail: return -EALREADY;
+	case srtp_err_status_replay_old: return -ESTALE;
+	case srtp_err_status_alloc_fail: return -ENOMEM;
+	default: return -EINVAL;
+	}
+}
+
+int
+srtp_lib_op(struct srtp_xf *x, struct srtp_op *op)
+{
+	const struct suite_info *si = x->si;
+	int len = op->len;
+	srtp_err_status_t e;
+
+	switch (op->kind) {
+	case SRTP_OP_PROTECT:
+		if (srtp_rtp_hdr_len(op->pkt, op->len) == 0)
+			return -EINVAL;
+		if (op->len + si->tag > op->cap)
+			return -ENOSPC;
+		e = srtp_protect(x->lib.out, op->pkt, &len);
+		break;
+	case SRTP_OP_PROTECT_RTCP:
+		if (op->len < 8 || (op->pkt[0] >> 6) != 2)
+			return -EINVAL;
+		if (op->len + 4 + si->rtcp_tag > op->cap)
+			return -ENOSPC;
+		e = srtp_protect_rtcp(x->lib.out, op->pkt, &len);
+		break;
+	case SRTP_OP_UNPROTECT:
+		e = srtp_unprotect(x->lib.in, op->pkt, &len);
+		break;
+	default:
+		e = srtp_unprotect_rtcp(x->lib.in, op->pkt, &len);
+		break;
+	}
+	return e == srtp_err_status_ok ? len : lib_err(e);
+}
