@@ -10,6 +10,12 @@
  *       receives SRTP until SECONDS or 2 s of silence after the first,
  *       unprotects, appends the payloads to OUT; prints
  *       "<packets> <accepted> <auth-failed> <replayed>"
+ *   srtptool call SUITE KEY RKEY SRC_IP SRC_PORT DST_IP DST_PORT FILE PT OUT
+ *       both at once on one socket, as a phone does: sends FILE protected
+ *       with KEY and meanwhile receives what comes back, unprotected with
+ *       RKEY (the other side's key) into OUT, until 2 s of silence after
+ *       the last packet sent; prints "<sent> <packets> <accepted>
+ *       <auth-failed> <replayed>"
  *   srtptool key SUITE
  *       prints a fresh random base64 key of the suite's length
  */
@@ -72,6 +78,95 @@ udp(const char *ip, int port)
 	return fd;
 }
 
+struct rx_count {
+	int got, ok, bad, rep;
+};
+
+/* One received packet: unprotected, its payload appended to @out. */
+static void
+rx_one(srtp_t s, uint8_t *b, ssize_t r, FILE *out, struct rx_count *c)
+{
+	int len = (int)r;
+	srtp_err_status_t e = srtp_unprotect(s, b, &len);
+
+	c->got++;
+	if (e == srtp_err_status_ok) {
+		c->ok++;
+		fwrite(b + 12, 1, (size_t)(len - 12), out);
+	} else if (e == srtp_err_status_replay_fail || e == srtp_err_status_replay_old) {
+		c->rep++;
+	} else {
+		c->bad++;
+	}
+}
+
+static int
+call(char **argv)
+{
+	uint8_t key[64], rkey[64], pay[160], b[2048];
+	struct sockaddr_in d = { .sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(argv[8])) };
+	FILE *f = fopen(argv[9], "rb"), *out = fopen(argv[11], "wb");
+	int pt = atoi(argv[10]), fd, n = 0;
+	uint16_t seq = (uint16_t)(rand() & 0x7fff);
+	uint32_t ts = 1000;
+	struct rx_count c = { 0 };
+	struct timespec t0, now, last;
+	srtp_policy_t p;
+	srtp_t tx, rx;
+	ssize_t r;
+
+	if (f == NULL || out == NULL || b64dec(argv[3], key, sizeof(key)) < 0 ||
+	    b64dec(argv[4], rkey, sizeof(rkey)) < 0 || policy(&p, argv[2], key, false) < 0 ||
+	    srtp_create(&tx, &p) != srtp_err_status_ok || policy(&p, argv[2], rkey, true) < 0 ||
+	    srtp_create(&rx, &p) != srtp_err_status_ok)
+		return 2;
+	fd = udp(argv[5], atoi(argv[6]));
+	inet_pton(AF_INET, argv[7], &d.sin_addr);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (fread(pay, 1, 160, f) == 160) {
+		int len = 172;
+		long el;
+
+		b[0] = 0x80; b[1] = (uint8_t)pt;
+		b[2] = (uint8_t)(seq >> 8); b[3] = (uint8_t)seq;
+		b[4] = (uint8_t)(ts >> 24); b[5] = (uint8_t)(ts >> 16);
+		b[6] = (uint8_t)(ts >> 8); b[7] = (uint8_t)ts;
+		b[8] = 0x5e; b[9] = 0xc0; b[10] = 0xde; b[11] = 0x02;
+		memcpy(b + 12, pay, 160);
+		if (srtp_protect(tx, b, &len) != srtp_err_status_ok)
+			return 3;
+		sendto(fd, b, (size_t)len, 0, (struct sockaddr *)&d, sizeof(d));
+		n++;
+		seq++;
+		ts += 160;
+		do {   /* until the next packet is due: what came back */
+			while ((r = recv(fd, b, sizeof(b), MSG_DONTWAIT)) > 0)
+				rx_one(rx, b, r, out, &c);
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			el = (now.tv_sec - t0.tv_sec) * 1000000000L + now.tv_nsec - t0.tv_nsec;
+			if (el < 20000000L * n)
+				usleep(1000);
+		} while (el < 20000000L * n);
+	}
+	last = now;
+	for (;;) {
+		struct timeval tv = { .tv_sec = 0, .tv_usec = 200000 };
+
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		r = recv(fd, b, sizeof(b), 0);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (r > 0) {
+			rx_one(rx, b, r, out, &c);
+			last = now;
+		}
+		if ((now.tv_sec - last.tv_sec) + (now.tv_nsec - last.tv_nsec) / 1e9 > 2)
+			break;
+	}
+	fclose(out);
+	printf("%d %d %d %d %d\n", n, c.got, c.ok, c.bad, c.rep);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -94,6 +189,8 @@ main(int argc, char **argv)
 		putchar('\n');
 		return 0;
 	}
+	if (argc == 12 && strcmp(argv[1], "call") == 0)
+		return call(argv);
 	if (argc >= 10 && strcmp(argv[1], "send") == 0) {
 		struct sockaddr_in d = { .sin_family = AF_INET,
 					 .sin_port = htons((uint16_t)atoi(argv[7])) };
@@ -168,7 +265,8 @@ main(int argc, char **argv)
 	}
 	if (argc == 8 && strcmp(argv[1], "recv") == 0) {
 		FILE *out = fopen(argv[7], "ab");
-		int fd, got = 0, ok = 0, bad = 0, rep = 0;
+		int fd;
+		struct rx_count c = { 0 };
 		double secs = atof(argv[6]);
 		struct timeval tv = { .tv_sec = 0, .tv_usec = 200000 };
 		struct timespec t0, last, now;
@@ -186,26 +284,15 @@ main(int argc, char **argv)
 
 			clock_gettime(CLOCK_MONOTONIC, &now);
 			if (r > 0) {
-				int len = (int)r;
-				srtp_err_status_t e = srtp_unprotect(s, b, &len);
-
-				got++;
+				rx_one(s, b, r, out, &c);
 				last = now;
-				if (e == srtp_err_status_ok) {
-					ok++;
-					fwrite(b + 12, 1, (size_t)(len - 12), out);
-				} else if (e == srtp_err_status_replay_fail || e == srtp_err_status_replay_old) {
-					rep++;
-				} else {
-					bad++;
-				}
 			}
 			if ((now.tv_sec - t0.tv_sec) + (now.tv_nsec - t0.tv_nsec) / 1e9 > secs ||
-			    (got > 0 && (now.tv_sec - last.tv_sec) + (now.tv_nsec - last.tv_nsec) / 1e9 > 2))
+			    (c.got > 0 && (now.tv_sec - last.tv_sec) + (now.tv_nsec - last.tv_nsec) / 1e9 > 2))
 				break;
 		}
 		fclose(out);
-		printf("%d %d %d %d\n", got, ok, bad, rep);
+		printf("%d %d %d %d\n", c.got, c.ok, c.bad, c.rep);
 		return 0;
 	}
 	fprintf(stderr, "usage: see the comment at the top of tests/tools/srtptool.c\n");
