@@ -81,7 +81,8 @@ srtp_imb_setup(struct imb_dir *d, const struct suite_info *si, const uint8_t *ek
 	memset(d->salt, 0, sizeof(d->salt));
 	memcpy(d->salt, salt, si->salt);
 	if (si->gcm) {
-		struct gcm_key_data *g = aligned_alloc(64, sizeof(*g));
+		/* aligned_alloc wants a multiple of the alignment */
+		struct gcm_key_data *g = aligned_alloc(64, (sizeof(*g) + 63) & ~(size_t)63);
 
 		if (g == NULL)
 			return -ENOMEM;
