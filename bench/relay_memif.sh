@@ -41,13 +41,24 @@ SECS=${1:-10}; shift || true
 LOADS=(${@:-100 1000 2000})
 W=$(mktemp -d /tmp/cpmemif.XXXXXX)
 DP=""
-trap '[ -n "$DP" ] && kill "$DP" 2>/dev/null; wait 2>/dev/null; rm -rf "$W"' EXIT
+trap '[ -n "$DP" ] && kill "$DP" 2>/dev/null; [ -n "${GEN:-}" ] && kill "$GEN" 2>/dev/null; wait 2>/dev/null; rm -rf "$W"' EXIT
 TEL="$SRC/tests/lib/dptel.py"
+# "busy_cycles relayed" of the worker (lcore 1), read back to back
+sample() {
+    python3 - "cpbm$$" "$SRC/tests/lib" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[2])
+from dptel import query
+lc = query(sys.argv[1], "/callplane/lcores")
+st = query(sys.argv[1], "/callplane/stats")
+print(lc["1"]["busy_cycles"], st["relayed"])
+PY
+}
 
 # testpmd's memif figure moves with how many packets its first bursts left
 # circulating; the ceiling taken is the higher of the 64 B and 214 B runs.
-ceil=0
-for size in 214 64; do
+ceil=${CEIL:-0}   # CEIL=Mpps reuses a ceiling measured before
+[ "$ceil" != 0 ] || for size in 214 64; do
     line=$(PKT=$size bash "$HERE/io_ceiling.sh" "$SECS" memif | grep '^memif:')
     echo "ceiling $line"
     c=$(sed -n 's/^memif: *\([0-9.]*\) Mpps.*/\1/p' <<<"$line")
@@ -56,6 +67,7 @@ done
 [ "$ceil" != 0 ] || { echo "relay_memif: no ceiling figure" >&2; exit 1; }
 
 MODES=(${MODES:-off})
+GEN=""
 for k in "${LOADS[@]}"; do
   plain=0
   for mode in "${MODES[@]}"; do
@@ -75,10 +87,24 @@ for k in "${LOADS[@]}"; do
     "$BUILD/callplane-dp" -c "$W/c.yaml" --file-prefix "cpbm$$" > "$W/dp.log" 2>&1 &
     DP=$!
     for _ in $(seq 50); do grep -q ': ready' "$W/dp.log" && break; sleep 0.2; done
-    out=$("$BUILD/bench/memif_gen" -l 0 --no-huge --no-pci -m 512 --file-prefix "cpgm$$" \
+    "$BUILD/bench/memif_gen" -l 0 --no-huge --no-pci -m 512 --file-prefix "cpgm$$" \
         --vdev="net_memif0,role=client,socket=$W/m.sock,id=0,socket-abstract=no" --log-level=3 -- \
         $([ "$mode" = detect ] && echo --detect) $([ "$mode" = record ] && echo --record) "${gmode[@]}" --ng 127.0.0.1:2299 --relay 198.19.0.1 --a 198.19.0.10 --b 198.19.0.20 \
-        --calls "$k" --secs "$SECS" | tail -1)
+        --calls "$k" --secs "$SECS" > "$W/gen.out" 2>&1 &
+    GEN=$!
+    # the worker's own cost: its busy cycles and relayed frames sampled
+    # twice in the steady part of the run (after second 2, before the
+    # last); relayed / busy seconds is its rate per core when the
+    # generator (on the other core, encrypting SRTP itself) cannot fill it
+    s1=""; s2=""
+    for _ in $(seq $(( 600 + 10 * SECS ))); do
+        if [ -z "$s1" ] && grep -q '^second 2:' "$W/gen.out"; then s1=$(sample); fi
+        if [ -z "$s2" ] && grep -q "^second $(( SECS - 1 )):" "$W/gen.out"; then s2=$(sample); fi
+        kill -0 "$GEN" 2>/dev/null || break
+        sleep 0.1
+    done
+    wait "$GEN"
+    out=$(tail -1 "$W/gen.out")
     hz=$("$TEL" --prefix "cpbm$$" --get /callplane/info tsc_hz)
     up=$("$TEL" --prefix "cpbm$$" --get /callplane/info uptime_s)
     busy=$("$TEL" --prefix "cpbm$$" --get /callplane/lcores 1.busy_cycles)
@@ -111,34 +137,40 @@ else:
             ;;
     esac
     kill "$DP"; wait "$DP" 2>/dev/null; DP=""
-    plain=$(python3 - "$k" "$out" "$ceil" "$hz" "$up" "$busy" "$drops" "$mode" "$plain" $dsp "$ceil_x" <<'PY'
+    plain=$(python3 - "$k" "$out" "$ceil" "$hz" "$up" "$busy" "$drops" "$mode" "$plain" $dsp "$ceil_x" "${s1:-0 0}" "${s2:-0 0}" <<'PY'
 import re, sys
 (k, out, ceil, hz, up, busy, drops, mode, plain, dsp_ok, dsp_full, rec_ok, rec_full, rec_off,
- dec, enc, ceil_x) = sys.argv[1:]
+ dec, enc, ceil_x, s1, s2) = sys.argv[1:]
 kv = dict(re.findall(r"(\w+)=(\S+)", out))
 pps = int(kv.get("median_pps", 0))
 share = int(busy) / int(hz) / max(1, int(up))
+(b1, r1), (b2, r2) = (map(int, s1.split()), map(int, s2.split()))
+# the worker's rate per core of its own busy time in the steady window
+core = (r2 - r1) / ((b2 - b1) / int(hz)) if b2 > b1 else 0.0
+wshare = (b2 - b1) / int(hz) / max(1e-9, (r2 - r1) / max(pps, 1)) if pps and r2 > r1 else 0.0
+pl = [float(x) for x in plain.split(",")] if plain != "0" else [0.0, 0.0]
 extra = ""
 if mode == "detect":
-    extra = (f"; in-band DTMF detection on every stream: {100 * pps / max(1, int(plain)):.1f}% "
+    extra = (f"; in-band DTMF detection on every stream: {100 * pps / max(1, pl[0]):.1f}% "
              f"of the plain rate, dsp role analysed {dsp_ok} payloads, skipped {dsp_full} "
              f"(ring full)")
 if mode == "record":
-    extra = (f"; every call recorded: {100 * pps / max(1, int(plain)):.1f}% of the plain rate; "
+    extra = (f"; every call recorded: {100 * pps / max(1, pl[0]):.1f}% of the plain rate; "
              f"the recorder (main lcore) took {rec_ok} packets, {rec_full} found its ring full, "
              f"{rec_off} off its timeline (this generator sends each stream far faster than "
              f"50 packets/s)")
 if mode in ("srtp-rtp", "rtp-srtp", "srtp-srtp"):
     cx = float(ceil_x)
-    extra = (f"; SRTP {mode}: {100 * pps / max(1, int(plain)):.1f}% of the plain one-way rate "
-             f"({k} SRTP streams; decrypted {dec}, encrypted {enc}); per busy core "
-             f"{pps / max(share, 0.01) / 1e6:.2f} Mpps; the transform alone on one core: "
-             + (f"{cx / 1e6:.2f} Mpps" if cx else "not measured at this count"))
-print(f"relay: {k:>5} calls  {mode:>9}  {pps / 1e6:6.2f} Mpps relayed on 1 worker core "
-      f"({100 * pps / 1e6 / float(ceil):5.1f}% of the {ceil} Mpps ceiling); "
-      f"worker busy {100 * share:.0f}% of its uptime; {drops or 'no drops'}{extra}",
+    extra = (f"; SRTP {mode} ({k} SRTP streams; decrypted {dec}, encrypted {enc}): "
+             f"per worker core {core / 1e6:.2f} Mpps = {100 * core / max(1, pl[1]):.1f}% of the "
+             f"plain one-way relay's {pl[1] / 1e6:.2f} Mpps per core; the transform alone on one "
+             f"core: " + (f"{cx / 1e6:.2f} Mpps" if cx else "not measured at this count"))
+print(f"relay: {k:>5} calls  {mode:>9}  {pps / 1e6:6.2f} Mpps relayed "
+      f"({100 * pps / 1e6 / float(ceil):5.1f}% of the {ceil} Mpps ceiling); worker: "
+      f"{core / 1e6:.2f} Mpps per core of its busy time, busy {100 * min(wshare, 1):.0f}% "
+      f"in the steady window; {drops or 'no drops'}{extra}",
       file=sys.stderr)
-print(pps if mode in ("off", "oneway") else plain)
+print(f"{pps},{core}" if mode in ("off", "oneway") else plain)
 PY
 )
   done

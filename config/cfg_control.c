@@ -45,6 +45,8 @@ static const struct cfg_field did_fields[] = {
 	END,
 };
 
+const char *const cfg_trunk_srtp_names[] = { "optional", "required", "off", NULL };
+
 static const struct cfg_field trunk_fields[] = {
 	F(cfg_trunk, name, CFG_T_STR, CFG_F_REQUIRED, .max = 64),
 	F(cfg_trunk, sources, CFG_T_STRLIST, CFG_F_REQUIRED, .max = 64,
@@ -57,6 +59,10 @@ static const struct cfg_field trunk_fields[] = {
 	  .help = "listen for in-band DTMF on this trunk's calls (G.711)"),
 	F(cfg_trunk, record, CFG_T_BOOL, 0, .def = 0,
 	  .help = "record every call from this trunk once an agent answers"),
+	F(cfg_trunk, srtp, CFG_T_ENUM, 0, .names = cfg_trunk_srtp_names, .def = 0,
+	  .help = "SDES-keyed SRTP from this carrier: optional (RTP or SRTP offers), required "
+		  "(a plain RTP offer gets 488) or off (an SRTP offer gets 488); agents always "
+		  "get plain RTP, the relay decrypts and encrypts"),
 	END,
 };
 

@@ -46,7 +46,13 @@ struct cfg_trunk {
 	uint32_t n_dids;
 	bool detect_dtmf;       /* in-band DTMF detection on its calls (NG "detect DTMF") */
 	bool record;            /* record every call from this trunk */
+	uint32_t srtp;          /* enum cfg_trunk_srtp: media encryption it must offer */
 };
+
+/* A trunk's SRTP (SDES) policy: offers in RTP/SAVP are accepted and
+ * answered with our own key, the agents' phones always get plain RTP. */
+enum cfg_trunk_srtp { CFG_SRTP_OPTIONAL, CFG_SRTP_REQUIRED, CFG_SRTP_OFF };
+extern const char *const cfg_trunk_srtp_names[];
 
 struct cfg_agent {
 	char *id;               /* the SIP user name the phone registers */

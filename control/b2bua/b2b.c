@@ -15,6 +15,7 @@
 
 #include "b2b.h"
 #include "common/json.h"
+#include "common/sdp.h"
 #include "core/log.h"
 #include "core/str.h"
 #include "ngc/ngc.h"
@@ -929,6 +930,22 @@ cps_allow(struct b2b *b)
 	return true;
 }
 
+/* 1 if the SDP offer asks for SRTP (an RTP/SAVP or RTP/SAVPF section),
+ * 0 if not, -1 if it does not parse. */
+static int
+offer_srtp(struct sip_str body)
+{
+	static struct sdp sdp;
+	char err[96];
+
+	if (sdp_parse(&sdp, body.p, body.len, err, sizeof(err)) < 0)
+		return -1;
+	for (unsigned i = 0; i < sdp.n_media; i++)
+		if (strncasecmp(sdp.media[i].proto, "RTP/SAVP", 8) == 0)
+			return 1;
+	return 0;
+}
+
 static void
 new_invite(struct b2b *b, struct sip_stx *st, const struct sip_msg *m, const struct sip_addr *src)
 {
@@ -939,8 +956,9 @@ new_invite(struct b2b *b, struct sip_stx *st, const struct sip_msg *m, const str
 	struct sip_uri ru;
 	struct queue *q = NULL;
 	struct call *c;
-	char tag[17], extra[64];
+	char tag[17], extra[96];
 	const char *kv[16];
+	int savp, nkv;
 
 	b->st.invites++;
 	if (tr == NULL) {
@@ -970,6 +988,20 @@ new_invite(struct b2b *b, struct sip_stx *st, const struct sip_msg *m, const str
 		b->st.not_acceptable_488++;
 		sip_respond(st, 488, "Not Acceptable Here", NULL, "Warning: 399 callplane "
 			    "\"an SDP offer in the INVITE is required\"\r\n", NULL, NULL);
+		return;
+	}
+	if ((savp = offer_srtp(m->body)) < 0) {
+		b->st.not_acceptable_488++;
+		sip_respond(st, 488, "Not Acceptable Here", NULL, "Warning: 399 callplane "
+			    "\"the SDP offer does not parse\"\r\n", NULL, NULL);
+		return;
+	}
+	if ((savp && tr->srtp == CFG_SRTP_OFF) || (!savp && tr->srtp == CFG_SRTP_REQUIRED)) {
+		/* the trunk's media policy: said in the Warning, counted */
+		b->st.srtp_policy_488++;
+		snprintf(extra, sizeof(extra), "Warning: 399 callplane \"%s\"\r\n",
+			 savp ? "SRTP is off for this trunk" : "this trunk requires SRTP (SDES)");
+		sip_respond(st, 488, "Not Acceptable Here", NULL, extra, NULL, NULL);
 		return;
 	}
 	sip_naddr_parse(sip_hdr(m, SIP_H_FROM)->value, &from);
@@ -1029,7 +1061,15 @@ new_invite(struct b2b *b, struct sip_stx *st, const struct sip_msg *m, const str
 	kv[4] = "from-tag"; kv[5] = c->a.remote_tag;
 	kv[6] = "sdp"; kv[7] = c->a_sdp;
 	kv[8] = "supports"; kv[9] = "\x01load limit";
-	kv[10] = NULL;
+	nkv = 10;
+	if (savp) {
+		/* the carrier's SRTP ends at the relay: the agent's phone is
+		 * offered plain RTP, the relay decrypts and encrypts */
+		kv[nkv++] = "transport-protocol"; kv[nkv++] = "RTP/AVP";
+		b->st.srtp_calls++;
+		LOG(c, "SRTP (SDES) from trunk %s: plain RTP towards the agent", tr->name);
+	}
+	kv[nkv] = NULL;
 	if (tr->record || q->conf.record) {
 		c->record = true;
 		c->rec_meta = cp_asprintf("trunk=%s;queue=%s;did=%.*s;caller=%.*s", tr->name, q->name,
@@ -1037,8 +1077,8 @@ new_invite(struct b2b *b, struct sip_stx *st, const struct sip_msg *m, const str
 	}
 	if (tr->detect_dtmf) {
 		/* in-band digits from this carrier: the dataplane listens for them */
-		kv[10] = "flags"; kv[11] = "\x01" "detect DTMF";
-		kv[12] = NULL;
+		kv[nkv] = "flags"; kv[nkv + 1] = "\x01" "detect DTMF";
+		kv[nkv + 2] = NULL;
 	}
 	if (ng(b, c, kv, ng_offer_done) < 0)
 		call_end(b, c, 500, "Media Anchoring Failed", false, false);
@@ -2183,6 +2223,7 @@ b2b_metrics(struct b2b *b, FILE *f)
 		{ "rejected_unknown_did", offsetof(struct b2b_stats, unknown_did_404) },
 		{ "rejected_overload", offsetof(struct b2b_stats, overload_503) },
 		{ "rejected_no_sdp", offsetof(struct b2b_stats, not_acceptable_488) },
+		{ "rejected_srtp_policy", offsetof(struct b2b_stats, srtp_policy_488) },
 	};
 
 	prom_head(f, "callplane_calls_active", "gauge", "Calls in progress (queued, ringing or talking).");

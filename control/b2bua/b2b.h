@@ -24,7 +24,7 @@ struct b2b;
 	X(queue_timeouts) X(agent_misses) X(agent_busy) X(completed) X(reinvites) \
 	X(media_timeouts) X(byes_in) X(byes_out) X(not_acceptable_488) X(admin_hangups) \
 	X(dtmf_rfc4733) X(dtmf_inband) X(recordings_started) X(recordings_refused) \
-	X(recordings_done) X(recordings_failed)
+	X(recordings_done) X(recordings_failed) X(srtp_calls) X(srtp_policy_488)
 
 struct b2b_stats {
 #define X(n) uint64_t n;

@@ -10,8 +10,10 @@
 # call with caller hang-up, with agent hang-up, CANCEL before answer,
 # agent 486 then the next agent, agent no answer then the next agent (and
 # not-ready after the configured misses), hold and resume by re-INVITE,
-# caller abandoning while queued, and 10% SIP loss with every call still
-# completing. After each flow no media session or port is left.
+# caller abandoning while queued, an SRTP (SDES) carrier call bridged to a
+# plain-RTP phone and back (checked with libsrtp), the trunk SRTP policy
+# (required/off: 488), and 10% SIP loss with every call still completing.
+# After each flow no media session or port is left.
 . "$(dirname "$0")/lib.sh"
 command -v sipp >/dev/null || { echo "FAIL - sipp is needed (.ci/install)"; exit 1; }
 CP=${CALLPLANE_CP:-$SRC/build/callplane-cp}
@@ -188,6 +190,69 @@ relayed=$(( $(ngstat packetsrelayed) - r0 ))
 check "  after resume every RTP packet relayed both ways ($relayed of $((PKTS * 2)))" test "$relayed" -eq $((PKTS * 2))
 check "  media deleted" clean_media
 
+# --- an SRTP carrier (SDES, trunk srtp: optional) to a plain-RTP agent: the
+# dataplane decrypts towards the phone and encrypts its echo; the carrier's
+# media is libsrtp (srtptool call: sends and receives on one socket)
+S=${SRTPTOOL:-$SRC/build/tests/srtptool}
+SUITE=AES_CM_128_HMAC_SHA1_80
+KEY=$("$S" key $SUITE)
+head -c 48000 /dev/urandom | python3 -c 'import sys; d=sys.stdin.buffer.read(); sys.stdout.buffer.write(bytes(b | 1 for b in d))' > "$WORK/audio.ul"
+sed -e "s|@PORT@|6100|" -e "s|@SUITE@|$SUITE|" -e "s|@KEY@|$KEY|" "$SRC/tests/sip/uac_srtp.xml" > "$WORK/uac_srtp.xml"
+tel() { tb_telemetry --get /callplane/stats "$1"; }
+d0=$(tel srtp_decrypted); e0=$(tel srtp_encrypted); s0=$(cpstat "s['counters']['srtp_calls']")
+wait_for 5 test "$(agent_state 1002)" = ready
+ip netns exec "$TB_AGENTS" sipp -sf "$SRC/tests/sip/uas_echo.xml" -i "$TB_AGENTS_IP4" -p 5082 \
+    -mi "$TB_AGENTS_IP4" -mp 7100 -rtp_echo -m 1 -nostdin -timeout 40s \
+    -trace_msg -message_file "$WORK/srtp_uas_msgs.log" \
+    -trace_err -error_file "$WORK/srtp_uas.err" > "$WORK/srtp_uas.out" 2>&1 &
+P=$!
+(cd "$WORK" && ip netns exec "$TB_CARRIER" timeout 60 sipp -sf "$WORK/uac_srtp.xml" -s 1000 \
+    -i "$TB_CARRIER_IP4" -p 5072 -m 1 -nostdin -timeout 40s \
+    -trace_msg -message_file "$WORK/srtp_uac_msgs.log" -trace_err -error_file "$WORK/srtp_uac.err" \
+    "$TB_APP_IP4:5060" > "$WORK/srtp_uac.out" 2>&1) &
+UAC=$!
+# the SDP of the first message of a kind in a SIPp message log:
+# port, protocol, crypto suite and key (- when none)
+sdp_of() { python3 - "$1" "$2" <<'EOF2'
+import re, sys
+try:
+    t = open(sys.argv[1], errors="replace").read()
+except OSError:
+    sys.exit(1)
+i = t.find(sys.argv[2])
+if i < 0:
+    sys.exit(1)
+t = t[i:]
+m = re.search(r"m=audio (\d+) (\S+)", t)
+if not m:
+    sys.exit(1)
+e = t.find("\n\n", m.end())
+k = re.search(r"a=crypto:\d+ (\S+) inline:([^|\s]+)", t[m.end():e if e > 0 else len(t)])
+print(m[1], m[2], k[1] if k else "-", k[2] if k else "-")
+EOF2
+}
+answered() { sdp_of "$WORK/srtp_uac_msgs.log" "SIP/2.0 200 OK" > /dev/null; }
+check "SRTP carrier call through callplane-cp is answered by agent 1002" wait_for 15 answered
+read -r PA PROTO RSUITE RKEY <<<"$(sdp_of "$WORK/srtp_uac_msgs.log" "SIP/2.0 200 OK")"
+read -r _ APROTO ASUITE _ <<<"$(sdp_of "$WORK/srtp_uas_msgs.log" "INVITE sip:")"
+check "  the carrier's 200 OK is RTP/SAVP with the relay's own key ($PROTO $RSUITE)" \
+    test "$PROTO" = RTP/SAVP -a "$RSUITE" = "$SUITE" -a "$RKEY" != - -a "$RKEY" != "$KEY"
+check "  the agent's phone is offered plain RTP/AVP without a key ($APROTO, crypto: $ASUITE)" \
+    test "$APROTO" = RTP/AVP -a "$ASUITE" = -
+read -r sent got okn bad rep <<<"$(ip netns exec "$TB_CARRIER" "$S" call $SUITE "$KEY" "$RKEY" \
+    "$TB_CARRIER_IP4" 6100 "$TB_APP_IP4" "$PA" "$WORK/audio.ul" 0 "$WORK/carrier.dec")"
+wait $UAC; rc=$?
+wait $P; prc=$?
+check "  SRTP -> RTP -> phone's echo -> SRTP: $okn of $sent came back and authenticate under the relay's key ($got received, $bad failed, $rep replayed)" \
+    test "${okn:-0}" -eq "${sent:-1}" -a "${bad:-1}" -eq 0 -a "${rep:-1}" -eq 0
+check "  the audio that came back is byte-identical to what was sent" \
+    cmp -s "$WORK/carrier.dec" "$WORK/audio.ul"
+check "  the relay decrypted and encrypted every packet ($(( $(tel srtp_decrypted) - d0 )), $(( $(tel srtp_encrypted) - e0 )))" \
+    test $(( $(tel srtp_decrypted) - d0 )) -eq "$sent" -a $(( $(tel srtp_encrypted) - e0 )) -eq "$sent"
+check "  the call ends cleanly (caller exit $rc, phone exit $prc), counted as an SRTP call" \
+    test "$rc" -eq 0 -a "$prc" -eq 0 -a $(( $(cpstat "s['counters']['srtp_calls']") - s0 )) -eq 1
+check "  media deleted" clean_media
+
 # --- caller abandons while queued (queue sales: its agent is not logged in,
 # treatment 'queue')
 caller "$SRC/tests/sip/uac_cancel.xml" 2000 1; rc=$?
@@ -229,6 +294,27 @@ check "10% SIP loss on the trunk: all 700 calls complete (caller and phone SIPp 
 check "  at least 500 retransmissions were needed ($retr)" test "$retr" -ge 500
 check "  media deleted" clean_media
 stop_cp
+
+# --- a trunk's SRTP policy: srtp: required refuses a plain offer, srtp: off
+# refuses an SRTP one (488 with the reason in a Warning, counted); the
+# media never reaches the dataplane
+POL_CONF=$WORK/srtp_policy.yaml
+for pol in required off; do
+    sed "s|^      sources: \[\"198.18.0.10\"\]|&\n      srtp: $pol|" "$CONF" > "$POL_CONF"
+    check "callplane-cp starts with trunk srtp: $pol" start_cp "$POL_CONF"
+    scen=$(refused 488)
+    if [ $pol = off ]; then
+        sed -i -e "s|RTP/AVP 8 101|RTP/SAVP 8 101|" \
+            -e "s|a=rtpmap:8 PCMA/8000|&\n      a=crypto:1 $SUITE inline:$KEY|" "$scen"
+    fi
+    caller "$scen" 1000 1 "$TB_CARRIER_IP4" -trace_msg -message_file "$WORK/pol_$pol.log"; rc=$?
+    check "  trunk srtp: $pol: $([ $pol = off ] && echo an SRTP || echo a plain RTP) offer gets 488 with the reason" \
+        test $rc -eq 0 -a "$SUCC" = 1 -a "$(grep -c "^Warning: 399 callplane \"$([ $pol = off ] && echo 'SRTP is off' || echo 'this trunk requires SRTP')" "$WORK/pol_$pol.log")" -ge 1
+    check "  counted (callplane_calls_total rejected_srtp_policy)" \
+        test "$(cpstat "s['counters']['srtp_policy_488']")" -eq 1
+    check "  no media session was made" clean_media
+    stop_cp
+done
 tb_dp_stop
 [ "$T_FAIL" -eq 0 ] || { echo "--- callplane-cp log (tail)"; tail -40 "$WORK/cp.log"; }
 finish
