@@ -16,6 +16,11 @@
  * A's SRTP is protected here (the callplane transform, ipsec-mb bursts)
  * with a new sequence number every send, as a phone does.
  *
+ * Call i's peers are A + i / 20000 and B + i / 20000 (addresses counted
+ * up from --a and --b), port 20000 + 2 * (i % 20000): a host has 16-bit
+ * ports too. Each call's packets go to the relay address its SDP answer
+ * names (the relay spreads calls over its media addresses).
+ *
  *   memif_gen [EAL args] -- --ng IP:PORT --relay IP --a IP --b IP
  *             --calls K --secs S [--oneway] [--srtp MODE]
  */
@@ -46,6 +51,9 @@
 
 static volatile int quit;
 static uint32_t ip_a, ip_b, ip_relay;   /* network order */
+static unsigned n_hosts = 1;             /* peer addresses per side */
+#define CALLS_PER_HOST 20000
+#define MAX_CALLS 200000
 static struct rte_ether_addr mac_me, mac_relay;
 static int have_relay_mac;
 
@@ -71,9 +79,27 @@ call_key(unsigned call, uint8_t ks[30])
 		ks[i] = (uint8_t)(call * 131u + i * 7u + (call >> 8) + 1);
 }
 
+/* Address @k of the series that starts at @base (network order). */
+static uint32_t
+host_ip(uint32_t base, unsigned k)
+{
+	return htonl(ntohl(base) + k);
+}
+
+static bool
+is_peer(uint32_t ip)
+{
+	uint32_t h = ntohl(ip);
+
+	return (h >= ntohl(ip_a) && h < ntohl(ip_a) + n_hosts) ||
+	       (h >= ntohl(ip_b) && h < ntohl(ip_b) + n_hosts);
+}
+
+/* One NG request; returns the media port of the rewritten SDP and puts
+ * its IPv4 connection address in *relay. */
 static unsigned
 ng_req(int fd, const struct sockaddr_in *ng, const char *cmd, unsigned call, uint32_t ip,
-       unsigned port)
+       unsigned port, uint32_t *relay)
 {
 	char sdp[512], msg[1536], rep[8192], ips[INET_ADDRSTRLEN], cid[40], b64[64] = "";
 	bool offer = strcmp(cmd, "offer") == 0;
@@ -108,6 +134,18 @@ ng_req(int fd, const struct sockaddr_in *ng, const char *cmd, unsigned call, uin
 		exit(1);
 	}
 	rep[n] = '\0';
+	{
+		const char *c = strstr(rep, "c=IN IP4 ");
+		char a[INET_ADDRSTRLEN] = "";
+
+		if (c != NULL)
+			sscanf(c + 9, "%15[0-9.]", a);
+		if (inet_pton(AF_INET, a, relay) != 1) {
+			fprintf(stderr, "memif_gen: NG %s for call %u: no IPv4 address: %s\n",
+				cmd, call, rep);
+			exit(1);
+		}
+	}
 	m = strstr(rep, "m=audio ");
 	if (m == NULL) {
 		fprintf(stderr, "memif_gen: NG %s for call %u: %s\n", cmd, call, rep);
@@ -132,7 +170,7 @@ handle_arp(uint16_t port, struct rte_mbuf *m)
 		have_relay_mac = 1;
 	}
 	tip = a->arp_data.arp_tip;
-	if (a->arp_opcode != rte_cpu_to_be_16(RTE_ARP_OP_REQUEST) || (tip != ip_a && tip != ip_b)) {
+	if (a->arp_opcode != rte_cpu_to_be_16(RTE_ARP_OP_REQUEST) || !is_peer(tip)) {
 		rte_pktmbuf_free(m);
 		return 1;
 	}
@@ -149,8 +187,8 @@ handle_arp(uint16_t port, struct rte_mbuf *m)
 }
 
 static struct rte_mbuf *
-make_frame(struct rte_mempool *mp, uint32_t src, uint16_t sport, uint16_t dport, uint32_t ssrc,
-	   unsigned extra)
+make_frame(struct rte_mempool *mp, uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport,
+	   uint32_t ssrc, unsigned extra)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
 	uint8_t *p;
@@ -177,7 +215,7 @@ make_frame(struct rte_mempool *mp, uint32_t src, uint16_t sport, uint16_t dport,
 	ip->time_to_live = 64;
 	ip->next_proto_id = IPPROTO_UDP;
 	ip->src_addr = src;
-	ip->dst_addr = ip_relay;
+	ip->dst_addr = dst;
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	u->src_port = rte_cpu_to_be_16(sport);
 	u->dst_port = rte_cpu_to_be_16(dport);
@@ -271,14 +309,17 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (calls == 0 || calls > 20000 || !ip_a || !ip_b || !ip_relay || !ng.sin_port) {
+	if (calls == 0 || calls > MAX_CALLS || !ip_a || !ip_b || !ip_relay || !ng.sin_port) {
 		fprintf(stderr, "usage: memif_gen [EAL] -- --ng IP:PORT --relay IP --a IP --b IP "
 				"--calls K --secs S [--detect first: in-band DTMF detection on] [--record first: every call recorded]\n");
 		return 2;
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	mp = rte_pktmbuf_pool_create("gen", 16383, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	n_hosts = (calls + CALLS_PER_HOST - 1) / CALLS_PER_HOST;
+	/* a frame per stream stays allocated; 512 bytes of data room hold one */
+	mp = rte_pktmbuf_pool_create("gen", 2 * calls + 16383, 256, 0,
+				     RTE_PKTMBUF_HEADROOM + 512, 0);
 	if (mp == NULL || rte_eth_dev_count_avail() < 1 ||
 	    rte_eth_dev_configure(port, 1, 1, &conf) < 0 ||
 	    rte_eth_rx_queue_setup(port, 0, 1024, 0, NULL, mp) < 0 ||
@@ -309,10 +350,17 @@ main(int argc, char **argv)
 	samples = calloc(secs + warm + 2, sizeof(*samples));
 	{
 		unsigned *pa = calloc(calls, sizeof(*pa)), *pb = calloc(calls, sizeof(*pb));
+		uint32_t *ra = calloc(calls, sizeof(*ra)), *rb = calloc(calls, sizeof(*rb));
 
 		for (unsigned i = 0; i < calls; i++) {
-			pb[i] = ng_req(fd, &ng, "offer", i, ip_a, 20000 + 2 * i);
-			pa[i] = ng_req(fd, &ng, "answer", i, ip_b, 20000 + 2 * i);
+			unsigned h = i / CALLS_PER_HOST, pp = 20000 + 2 * (i % CALLS_PER_HOST);
+
+			pb[i] = ng_req(fd, &ng, "offer", i, host_ip(ip_a, h), pp, &rb[i]);
+			pa[i] = ng_req(fd, &ng, "answer", i, host_ip(ip_b, h), pp, &ra[i]);
+			if (i % 10000 == 9999) {
+				printf("set up %u calls\n", i + 1);
+				fflush(stdout);
+			}
 		}
 		/* The relay resolves A and B and learns nothing about us until it
 		 * needs to: poke it with one packet per host, answer its ARP. */
@@ -375,11 +423,13 @@ main(int argc, char **argv)
 						return 1;
 					}
 				}
-				frames[n_frames++] = make_frame(mp, ip_a, (uint16_t)(20000 + 2 * i),
+				frames[n_frames++] = make_frame(mp, host_ip(ip_a, i / CALLS_PER_HOST), ra[i],
+								(uint16_t)(20000 + 2 * (i % CALLS_PER_HOST)),
 								(uint16_t)pa[i], 2 * i, extra);
 			}
 			if (b)
-				frames[n_frames++] = make_frame(mp, ip_b, (uint16_t)(20000 + 2 * i),
+				frames[n_frames++] = make_frame(mp, host_ip(ip_b, i / CALLS_PER_HOST), rb[i],
+								(uint16_t)(20000 + 2 * (i % CALLS_PER_HOST)),
 								(uint16_t)pb[i], 2 * i + 1, 0);
 			if (frames[n_frames - 1] == NULL || (a && b && frames[n_frames - 2] == NULL)) {
 				fprintf(stderr, "memif_gen: out of mbufs\n");
@@ -388,6 +438,8 @@ main(int argc, char **argv)
 		}
 		free(pa);
 		free(pb);
+		free(ra);
+		free(rb);
 	}
 	/* Blast: each burst sends the next BURST frames of the call set (the
 	 * PMD copies them into the ring, so one mbuf serves every send). */

@@ -183,7 +183,7 @@ main(int argc, char **argv)
 		struct rte_mbuf **pk = calloc(2 * (size_t)n, sizeof(*pk));
 
 		cfg.dp.rec.max_recordings = n;
-		if (flow_init(2 * n + 4, 1) < 0 || rec_init(2 * n) < 0) {
+		if (flow_init(2 * n + 4, 1, 1) < 0 || rec_init(2 * n) < 0) {
 			fprintf(stderr, "rec_bench: set-up failed\n");
 			return 1;
 		}

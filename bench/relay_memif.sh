@@ -32,7 +32,8 @@
 # the same run). ENGINE=ipsec-mb|openssl|libsrtp picks the relay's engine.
 #
 # usage: bench/relay_memif.sh [SECONDS] [CALLS...]   (default 10; 100 1000 2000)
-# (the bench config's 10,000 media ports hold at most 2,500 calls)
+# (up to 200,000 calls: past 2,400 the config gets the media range
+# 10000-65000 and, past 13,000, a media-only address per 13,000 calls)
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=$(cd "$HERE/.." && pwd)
@@ -74,10 +75,19 @@ for k in "${LOADS[@]}"; do
     sed "s|/run/callplane-bench.memif|$W/m.sock|" "$SRC/config/bench-memif.yaml" > "$W/c.yaml"
     printf '  recording:\n    dir: %s/rec\n' "$W" >> "$W/c.yaml"
     printf '  srtp:\n    engine: %s\n' "${ENGINE:-ipsec-mb}" >> "$W/c.yaml"
-    # room for the load: 4 media ports per call (up to about 13,000 calls
-    # on the one address)
-    [ "$k" -gt 2400 ] && sed -i -e "s/port_min: 30000/port_min: 10000/" \
-        -e "s/port_max: 39999/port_max: $(( 10000 + 4 * k + 400 > 65000 ? 65000 : 10000 + 4 * k + 400 ))\n    max_streams: $(( 4 * k + 400 ))/" "$W/c.yaml"
+    # room for the load: 4 media ports per call; past 2,400 calls the
+    # range is 10000-65000 (13,750 calls) on each media address, and more
+    # than 13,000 calls bring media-only addresses (198.19.0.101 on)
+    if [ "$k" -gt 2400 ]; then
+        naddr=$(( (k + 12999) / 13000 ))
+        extra=""
+        for a in $(seq 1 $(( naddr - 1 ))); do extra="$extra${extra:+, }198.19.0.$(( 100 + a ))"; done
+        sed -i -e "s/port_min: 30000/port_min: 10000/" \
+            -e "s/port_max: 39999/port_max: 65000\n    max_streams: $(( 4 * k + 400 ))/" \
+            -e "s/memory_mb: 512/memory_mb: $(( 512 + (4 * k + 400) * 1600 / 1000000 ))/" \
+            -e "s|listen: \[\"127.0.0.1:2299\"\]|&\n    session_limit: $(( k + 100 ))|" "$W/c.yaml"
+        [ -n "$extra" ] && sed -i -e "s|ipv4: 198.19.0.1/24|&\n      media_ipv4: [$extra]|" "$W/c.yaml"
+    fi
     gmode=()
     case "$mode" in
         oneway) gmode=(--oneway) ;;
@@ -86,8 +96,8 @@ for k in "${LOADS[@]}"; do
     rm -f "$W/m.sock"
     "$BUILD/callplane-dp" -c "$W/c.yaml" --file-prefix "cpbm$$" > "$W/dp.log" 2>&1 &
     DP=$!
-    for _ in $(seq 50); do grep -q ': ready' "$W/dp.log" && break; sleep 0.2; done
-    "$BUILD/bench/memif_gen" -l 0 --no-huge --no-pci -m 512 --file-prefix "cpgm$$" \
+    for _ in $(seq 300); do grep -q ': ready' "$W/dp.log" && break; sleep 0.2; done
+    "$BUILD/bench/memif_gen" -l 0 --no-huge --no-pci -m $(( 512 + k * 3 / 1000 )) --file-prefix "cpgm$$" \
         --vdev="net_memif0,role=client,socket=$W/m.sock,id=0,socket-abstract=no" --log-level=3 -- \
         $([ "$mode" = detect ] && echo --detect) $([ "$mode" = record ] && echo --record) "${gmode[@]}" --ng 127.0.0.1:2299 --relay 198.19.0.1 --a 198.19.0.10 --b 198.19.0.20 \
         --calls "$k" --secs "$SECS" > "$W/gen.out" 2>&1 &
@@ -97,7 +107,7 @@ for k in "${LOADS[@]}"; do
     # last); relayed / busy seconds is its rate per core when the
     # generator (on the other core, encrypting SRTP itself) cannot fill it
     s1=""; s2=""
-    for _ in $(seq $(( 600 + 10 * SECS ))); do
+    for _ in $(seq $(( 600 + 10 * SECS + k / 50 ))); do
         if [ -z "$s1" ] && grep -q '^second 2:' "$W/gen.out"; then s1=$(sample); fi
         if [ -z "$s2" ] && grep -q "^second $(( SECS - 1 )):" "$W/gen.out"; then s2=$(sample); fi
         kill -0 "$GEN" 2>/dev/null || break

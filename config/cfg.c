@@ -68,6 +68,10 @@ static const struct cfg_field iface_fields[] = {
 	F(cfg_iface, ipv6, CFG_T_IP6PFX, 0),
 	F(cfg_iface, gateway6, CFG_T_IP6, 0),
 	F(cfg_iface, kernel_default_route, CFG_T_BOOL, 0, .def = 1),
+	F(cfg_iface, media_ipv4, CFG_T_STRLIST, 0, .max = CFG_MAX_MEDIA_IP4,
+	  .count_off = offsetof(struct cfg_iface, n_media_ipv4),
+	  .help = "more IPv4 addresses in the interface's prefix for media only: each has its "
+		  "own media port range (65k ports per address; 4 per call)"),
 	END,
 };
 
@@ -158,7 +162,7 @@ static const struct cfg_field ng_fields[] = {
 	FK(cfg_ng, "unix", unix_path, CFG_T_STR, 0, .max = 107),
 	F(cfg_ng, cache_ttl_s, CFG_T_UINT, 0, .min = 1, .max = 3600, .def = 30),
 	F(cfg_ng, cache_entries, CFG_T_UINT, 0, .min = 16, .max = 1 << 20, .def = 4096),
-	F(cfg_ng, session_limit, CFG_T_UINT, 0, .min = 1, .max = 4096, .def = 4096),
+	F(cfg_ng, session_limit, CFG_T_UINT, 0, .min = 1, .max = 262144, .def = 4096),
 	END,
 };
 
@@ -503,6 +507,31 @@ iface_check(struct cfg_ctx *ctx, yaml_node_t *map, const char *path, void *obj)
 		else if (ifc->gateway4.addr == ifc->ipv4.addr)
 			cfg_errorf(ctx, cfg_map_get(ctx, map, "gateway4"), p,
 				   "is the interface's own address");
+	}
+	for (uint32_t i = 0; i < ifc->n_media_ipv4; i++) {
+		struct in_addr a;
+		yaml_node_t *n = cfg_map_get(ctx, map, "media_ipv4");
+		uint32_t host;
+
+		cfg_pathf(p, sizeof(p), "%s.media_ipv4[%u]", path, i);
+		if (inet_pton(AF_INET, ifc->media_ipv4[i], &a) != 1) {
+			cfg_errorf(ctx, n, p, "'%s' is not an IPv4 address", ifc->media_ipv4[i]);
+			continue;
+		}
+		host = ntohl(a.s_addr);
+		ifc->media4[i] = a.s_addr;
+		if (!ifc->ipv4.set)
+			cfg_errorf(ctx, n, p, "needs 'ipv4' (the interface's own address and prefix)");
+		else if (!ip4_in_prefix(a.s_addr, &ifc->ipv4))
+			cfg_errorf(ctx, n, p, "%s is not inside the interface prefix", ifc->media_ipv4[i]);
+		else if (a.s_addr == ifc->ipv4.addr || (ifc->gateway4.set && a.s_addr == ifc->gateway4.addr))
+			cfg_errorf(ctx, n, p, "%s is the interface's own address or its gateway",
+				   ifc->media_ipv4[i]);
+		else if ((host >> 24) == 0 || (host >> 24) == 127 || (host >> 28) >= 14)
+			cfg_errorf(ctx, n, p, "%s is not a unicast host address", ifc->media_ipv4[i]);
+		for (uint32_t k = 0; k < i; k++)
+			if (ifc->media4[k] == a.s_addr)
+				cfg_errorf(ctx, n, p, "%s is listed twice", ifc->media_ipv4[i]);
 	}
 	if (ifc->ipv6.set) {
 		cfg_pathf(p, sizeof(p), "%s.ipv6", path);

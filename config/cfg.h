@@ -69,6 +69,8 @@ struct cfg_port {
 	char *exception_tap;   /* kernel interface for the exception path */
 };
 
+#define CFG_MAX_MEDIA_IP4 15
+
 struct cfg_iface {
 	char *port;
 	struct cfg_ip4 ipv4;   /* with prefix */
@@ -76,6 +78,12 @@ struct cfg_iface {
 	struct cfg_ip6 ipv6;
 	struct cfg_ip6 gateway6;
 	bool kernel_default_route; /* install gateway routes on the tap */
+	/* more IPv4 addresses of this interface (in its prefix) for media:
+	 * each brings its own media port range, so one port carries more
+	 * calls than 16-bit ports allow on one address */
+	char **media_ipv4;
+	uint32_t n_media_ipv4;
+	uint32_t media4[CFG_MAX_MEDIA_IP4]; /* parsed, network order */
 };
 
 struct cfg_lcore {

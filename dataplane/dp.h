@@ -37,7 +37,16 @@ struct dp_port {
 	uint8_t ip6_ll[16];        /* link-local from the MAC (EUI-64) */
 	uint8_t gw6[16];
 	bool has_gw4, has_gw6;
+	/* media-only IPv4 addresses (interfaces[].media_ipv4): address k
+	 * has the stream map slot xslot0 + k; the port's own address (and
+	 * its IPv6 one) use slot = its index */
+	uint8_t n_xip4;
+	uint16_t xslot0;
+	uint32_t xip4[CFG_MAX_MEDIA_IP4];
 };
+
+/* Stream map slots: one per port, then one per media-only address. */
+#define DP_MAX_SLOTS (DP_MAX_PORTS * (1 + CFG_MAX_MEDIA_IP4))
 
 struct dp_worker {
 	unsigned lcore;
@@ -60,11 +69,41 @@ struct dp {
 	unsigned main_lcore;
 	uint32_t lcore_roles[RTE_MAX_LCORE];
 	uint16_t media_min, media_max;
+	unsigned n_slots;            /* stream map slots in use */
+	uint32_t slot_ip4[DP_MAX_SLOTS]; /* each slot's IPv4 source address */
+	uint16_t slot_port[DP_MAX_SLOTS];
 	struct rte_mempool *pool;
 	uint64_t start_tsc;
 	volatile bool quit;
 };
 
 extern struct dp dp;
+
+/* The stream map slot of an IPv4 destination on port @pidx (the port's
+ * own address, or one of its media-only addresses). */
+static inline unsigned
+dp_slot4(uint16_t pidx, uint32_t dst)
+{
+	const struct dp_port *p = &dp.ports[pidx];
+
+	if (__builtin_expect(p->n_xip4 == 0 || dst == p->ip4, 1))
+		return pidx;
+	for (unsigned k = 0; k < p->n_xip4; k++)
+		if (p->xip4[k] == dst)
+			return p->xslot0 + k;
+	return pidx;
+}
+
+/* Whether @dst is one of port @pidx's IPv4 addresses. */
+static inline bool
+dp_ip4_is_ours(const struct dp_port *p, uint32_t dst)
+{
+	if (p->has4 && dst == p->ip4)
+		return true;
+	for (unsigned k = 0; k < p->n_xip4; k++)
+		if (p->xip4[k] == dst)
+			return true;
+	return false;
+}
 
 #endif

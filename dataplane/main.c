@@ -216,6 +216,8 @@ setup_ports(char devnames[][64])
 			p->has_gw4 = true;
 			p->gw4 = ifc->gateway4.addr;
 		}
+		p->n_xip4 = (uint8_t)ifc->n_media_ipv4;
+		memcpy(p->xip4, ifc->media4, sizeof(uint32_t) * ifc->n_media_ipv4);
 		if (ifc->ipv6.set) {
 			p->has6 = true;
 			memcpy(p->ip6, ifc->ipv6.addr, 16);
@@ -292,6 +294,11 @@ print_ready(void)
 		printf("  port %s: mac %s ipv4 %s ipv6 %s rxq %u txq %u exception tap %s\n",
 		       p->name, mac, a4, a6, p->n_rxq, p->n_txq,
 		       p->has_tap ? p->tap_name : "none");
+		for (unsigned k = 0; k < p->n_xip4; k++) {
+			inet_ntop(AF_INET, &p->xip4[k], a4, sizeof(a4));
+			printf("%s%s%s", k ? " " : "    media-only ipv4 ", a4,
+			       k + 1 == p->n_xip4 ? "\n" : "");
+		}
 	}
 	fflush(stdout);
 }
@@ -371,7 +378,23 @@ main(int argc, char **argv)
 
 	setup_ports(devnames);
 	setup_taps();
-	rc = flow_init(c->media.max_streams, dp.n_workers);
+	/* stream map slots: port i's own address is slot i, then every
+	 * media-only address of every port */
+	dp.n_slots = dp.n_ports;
+	for (unsigned i = 0; i < dp.n_ports; i++) {
+		dp.slot_ip4[i] = dp.ports[i].ip4;
+		dp.slot_port[i] = (uint16_t)i;
+	}
+	for (unsigned i = 0; i < dp.n_ports; i++) {
+		struct dp_port *p = &dp.ports[i];
+
+		p->xslot0 = (uint16_t)dp.n_slots;
+		for (unsigned k = 0; k < p->n_xip4; k++) {
+			dp.slot_ip4[dp.n_slots] = p->xip4[k];
+			dp.slot_port[dp.n_slots++] = (uint16_t)i;
+		}
+	}
+	rc = flow_init(c->media.max_streams, dp.n_workers, dp.n_slots);
 	if (rc < 0)
 		rte_exit(EXIT_FAILURE, "stream table of %u: %s\n", c->media.max_streams,
 			 rte_strerror(-rc));

@@ -14,20 +14,20 @@
 
 struct flow_stream *flow_streams;
 struct rte_rcu_qsbr *flow_qsbr;
-/* [port][udp port] -> stream index + 1 (0: none); read by workers */
+/* [slot][udp port] -> stream index + 1 (0: none); read by workers */
 uint32_t *flow_map;
 
 static uint32_t *free_list;
 static uint32_t n_free, cap;
 
 int
-flow_init(uint32_t max, unsigned workers)
+flow_init(uint32_t max, unsigned workers, unsigned slots)
 {
 	size_t qs = rte_rcu_qsbr_get_memsize(workers ? workers : 1);
 
 	flow_streams = rte_zmalloc("flow_streams", sizeof(*flow_streams) * max,
 				   RTE_CACHE_LINE_SIZE);
-	flow_map = rte_zmalloc("flow_map", sizeof(uint32_t) * DP_MAX_PORTS * 65536, 0);
+	flow_map = rte_zmalloc("flow_map", sizeof(uint32_t) * (slots ? slots : 1) * 65536, 0);
 	free_list = malloc(sizeof(*free_list) * max);
 	flow_qsbr = rte_zmalloc("flow_qsbr", qs, RTE_CACHE_LINE_SIZE);
 	if (!flow_streams || !flow_map || !free_list || !flow_qsbr)
@@ -68,7 +68,7 @@ void
 flow_publish(uint32_t idx)
 {
 	const struct flow_stream *s = &flow_streams[idx];
-	uint32_t *slot = &flow_map[s->port_idx * 65536u + rte_be_to_cpu_16(s->local_port)];
+	uint32_t *slot = &flow_map[s->slot * 65536u + rte_be_to_cpu_16(s->local_port)];
 
 	/* Release: a worker that sees the index sees the stream filled in. */
 	__atomic_store_n(slot, idx + 1, __ATOMIC_RELEASE);
@@ -79,7 +79,7 @@ flow_release(const uint32_t *idx, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++) {
 		const struct flow_stream *s = &flow_streams[idx[i]];
-		uint32_t *slot = &flow_map[s->port_idx * 65536u + rte_be_to_cpu_16(s->local_port)];
+		uint32_t *slot = &flow_map[s->slot * 65536u + rte_be_to_cpu_16(s->local_port)];
 
 		if (__atomic_load_n(slot, __ATOMIC_RELAXED) == idx[i] + 1)
 			__atomic_store_n(slot, 0, __ATOMIC_RELEASE);

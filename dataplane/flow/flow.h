@@ -2,7 +2,8 @@
 /*
  * The relay's stream table. A stream is one local media port: where one
  * peer sends. Each stream names the stream it forwards out of (the other
- * leg). Workers look streams up lock-free through a per-port table
+ * leg). Workers look streams up lock-free through a table per local
+ * address (slot: a port's own address, or one of its media-only ones)
  * indexed by UDP port; only the main lcore changes the tables, and it
  * reclaims a stream only after every worker has passed a quiescent state
  * (rte_rcu_qsbr). Each leg may be IPv4 or IPv6; a call can bridge them.
@@ -34,6 +35,7 @@ struct flow_stream {
 	uint16_t peer_port;      /* network order */
 	uint16_t local_port;     /* network order */
 	uint16_t port_idx;       /* dataplane port it lives on */
+	uint16_t slot;           /* its local address: the stream map slot (dp.h) */
 	uint8_t peer_mac[6];
 	volatile uint8_t mac_ok; /* the main lcore sets it once resolved */
 	uint8_t rtcp;
@@ -86,15 +88,17 @@ struct flow_stream {
 extern struct flow_stream *flow_streams;
 extern struct rte_rcu_qsbr *flow_qsbr;
 
-/* Boot, main lcore: @max streams, @workers RCU readers. 0 or -errno. */
-int flow_init(uint32_t max, unsigned workers);
+/* Boot, main lcore: @max streams, @workers RCU readers, @slots local
+ * addresses (dp.n_slots). 0 or -errno. */
+int flow_init(uint32_t max, unsigned workers, unsigned slots);
 void flow_fini(void);
 
 /* Main lcore: a free stream slot, zeroed; FLOW_NONE when full. */
 uint32_t flow_alloc(void);
 /* Main lcore: sets the RTP clock rate jitter is measured in (0: 8000). */
 void flow_set_clock(uint32_t idx, uint32_t clock_hz);
-/* Main lcore: makes @idx reachable on (@port_idx, its local_port). */
+/* Main lcore: makes @idx reachable on (its slot: port and local address,
+ * its local_port). */
 void flow_publish(uint32_t idx);
 /* Main lcore: unpublishes, waits for the workers, frees the slots. */
 void flow_release(const uint32_t *idx, unsigned n);

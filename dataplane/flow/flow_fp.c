@@ -84,7 +84,7 @@ flow_build_headers(struct rte_mbuf *m, const struct flow_stream *o, const struct
 		ip->fragment_offset = RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
 		ip->time_to_live = 64;
 		ip->next_proto_id = IPPROTO_UDP;
-		ip->src_addr = op->ip4;
+		ip->src_addr = dp.slot_ip4[o->slot];
 		ip->dst_addr = o->peer_ip;
 		ip->hdr_checksum = 0;
 		ip->hdr_checksum = rte_ipv4_cksum(ip);
@@ -150,7 +150,7 @@ flow_srtp_rx_prep(uint16_t pidx, struct rte_mbuf *m, struct srtp_op *op)
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	struct rte_udp_hdr *udp;
 	struct flow_stream *s;
-	uint32_t idx;
+	uint32_t idx, slot;
 	uint16_t udp_len;
 	uint8_t *p;
 
@@ -161,13 +161,15 @@ flow_srtp_rx_prep(uint16_t pidx, struct rte_mbuf *m, struct srtp_op *op)
 
 		udp = (struct rte_udp_hdr *)((uint8_t *)ip + ihl);
 		udp_len = (uint16_t)(rte_be_to_cpu_16(ip->total_length) - ihl);
+		slot = dp_slot4(pidx, ip->dst_addr);
 	} else {
 		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(eth + 1);
 
 		udp = (struct rte_udp_hdr *)(ip6 + 1);
 		udp_len = rte_be_to_cpu_16(ip6->payload_len);
+		slot = pidx;
 	}
-	idx = __atomic_load_n(&flow_map[pidx * 65536u + rte_be_to_cpu_16(udp->dst_port)],
+	idx = __atomic_load_n(&flow_map[slot * 65536u + rte_be_to_cpu_16(udp->dst_port)],
 			      __ATOMIC_ACQUIRE);
 	s = idx ? &flow_streams[idx - 1] : NULL;
 	if (s == NULL || s->srtp_rx == NULL || udp_len < sizeof(*udp) ||
@@ -205,7 +207,8 @@ flow_forward(unsigned lc, uint16_t pidx, struct rte_mbuf *m, enum dp_counter *wh
 
 		udp = (struct rte_udp_hdr *)((uint8_t *)ip + ihl);
 		udp_len = (uint16_t)(rte_be_to_cpu_16(ip->total_length) - ihl);
-		idx = __atomic_load_n(&flow_map[pidx * 65536u + rte_be_to_cpu_16(udp->dst_port)],
+		idx = __atomic_load_n(&flow_map[dp_slot4(pidx, ip->dst_addr) * 65536u +
+						rte_be_to_cpu_16(udp->dst_port)],
 				      __ATOMIC_ACQUIRE);
 		s = idx ? &flow_streams[idx - 1] : NULL;
 		src_ok = s && !s->v6 && ip->src_addr == s->peer_ip;

@@ -183,14 +183,14 @@ arp_input(uint16_t pidx, struct rte_mbuf *m)
 	}
 	op = rte_be_to_cpu_16(arp->arp_opcode);
 	neigh_ip4(arp->arp_data.arp_sip, ip);
-	if (arp->arp_data.arp_tip != p->ip4) {
+	if (!dp_ip4_is_ours(p, arp->arp_data.arp_tip)) {
 		/* Not about us: refresh a known sender, let the kernel see it. */
 		if (arp->arp_data.arp_sip != 0 && ip4_on_link(p, arp->arp_data.arp_sip))
 			learn(pidx, ip, arp->arp_data.arp_sha.addr_bytes, false);
 		punt(pidx, m);
 		return;
 	}
-	if (arp->arp_data.arp_sip != 0 && arp->arp_data.arp_sip != p->ip4 &&
+	if (arp->arp_data.arp_sip != 0 && !dp_ip4_is_ours(p, arp->arp_data.arp_sip) &&
 	    ip4_on_link(p, arp->arp_data.arp_sip))
 		learn(pidx, ip, arp->arp_data.arp_sha.addr_bytes, true);
 
@@ -207,10 +207,14 @@ arp_input(uint16_t pidx, struct rte_mbuf *m)
 	}
 	HCOUNT(pidx, arp_request_in);
 	arp->arp_opcode = RTE_BE16(RTE_ARP_OP_REPLY);
-	arp->arp_data.arp_tha = arp->arp_data.arp_sha;
-	arp->arp_data.arp_tip = arp->arp_data.arp_sip;
-	arp->arp_data.arp_sha = p->mac;
-	arp->arp_data.arp_sip = p->ip4;
+	{
+		uint32_t asked = arp->arp_data.arp_tip;   /* ours: own or media-only */
+
+		arp->arp_data.arp_tha = arp->arp_data.arp_sha;
+		arp->arp_data.arp_tip = arp->arp_data.arp_sip;
+		arp->arp_data.arp_sha = p->mac;
+		arp->arp_data.arp_sip = asked;
+	}
 	eth->dst_addr = arp->arp_data.arp_tha;
 	eth->src_addr = p->mac;
 	rte_pktmbuf_trim(m, rte_pktmbuf_pkt_len(m) - (uint32_t)(sizeof(*eth) + sizeof(*arp)));
@@ -262,7 +266,7 @@ ip4_input(uint16_t pidx, struct rte_mbuf *m)
 	/* The worker checked version, ihl and lengths against data_len. */
 	ihl = (uint32_t)(ip->version_ihl & 0x0f) * 4;
 	tot = rte_be_to_cpu_16(ip->total_length);
-	if (ip->dst_addr != p->ip4 || ip->next_proto_id != IPPROTO_ICMP ||
+	if (!dp_ip4_is_ours(p, ip->dst_addr) || ip->next_proto_id != IPPROTO_ICMP ||
 	    (rte_be_to_cpu_16(ip->fragment_offset) &
 	     (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) ||
 	    tot < ihl + sizeof(*icmp) || m->nb_segs != 1) {

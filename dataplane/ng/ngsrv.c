@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -57,8 +58,9 @@ static struct ben_node nodes[NG_NODES];
 #define NCOUNT(ctr) (dp_stats[dp.main_lcore][DP_STATS_NOPORT].c[DP_C_##ctr]++)
 
 /* A call: per media section, the A-facing and B-facing RTP/RTCP streams.
- * A is the offerer (it sends to pa), B the answerer (it sends to pb). */
-#define NG_MAX_CALLS 4096
+ * A is the offerer (it sends to pa), B the answerer (it sends to pb).
+ * The call table holds ng.session_limit calls, found by call-id through
+ * a hash. */
 #define NG_ID_MAX 128
 
 struct ng_media {
@@ -81,6 +83,9 @@ struct ng_sdes {
 struct ng_call {
 	bool used;
 	bool answered;
+	uint8_t addr;             /* its local IPv4 address: maddr[] index (0: the port's own) */
+	uint32_t hnext;           /* next call in its hash chain + 1 (0: end) */
+	uint32_t unres_pos;       /* its place in unres[] + 1 (0: every peer resolved) */
 	bool a_v6, b_v6;          /* address family of each leg */
 	char call_id[NG_ID_MAX];
 	char from_tag[NG_ID_MAX];
@@ -94,14 +99,49 @@ struct ng_call {
 	uint32_t rec;             /* recording slot + 1 (0: none) */
 	uint32_t rec_gen;
 	char a_label[64], b_label[64]; /* NG "label" of offerer and answerer */
-	struct ng_sdes sdes[SDP_MAX_MEDIA][2]; /* SDES per media section: [0] offerer, [1] answerer */
-	char metadata[REC_META_MAX + 1];
+	/* SDES per media section (n_sdes of them): [0] offerer, [1] answerer */
+	struct ng_sdes (*sdes)[2];
+	unsigned n_sdes;
+	char *metadata;           /* NG "metadata" (heap), or NULL */
 };
 
-static struct ng_call calls[NG_MAX_CALLS];
-static unsigned n_calls;
-static struct mport *ports;
+static struct ng_call *calls;     /* cap_calls of them */
+static unsigned cap_calls, n_calls;
+static uint32_t *free_calls;      /* stack of unused call indexes */
+static unsigned n_free_calls;
+static uint32_t *hash_head;       /* call-id hash -> call index + 1 */
+static uint32_t hash_mask;
 static uint64_t calls_total;
+/* Media addresses of port 0 (the media interface): [0] its own, then its
+ * media-only ones (interfaces[].media_ipv4); each has its port range. */
+static struct mport *maddr[1 + CFG_MAX_MEDIA_IP4];
+static uint16_t maddr_slot[1 + CFG_MAX_MEDIA_IP4];
+static unsigned n_maddr;
+static unsigned timer_cursor;     /* call_timers scans a slice per tick */
+/* calls with a peer whose MAC is not known yet: retried every tick */
+static uint32_t *unres;
+static unsigned n_unres;
+
+static void
+unres_add(struct ng_call *c)
+{
+	if (c->unres_pos == 0) {
+		unres[n_unres++] = (uint32_t)(c - calls);
+		c->unres_pos = n_unres;
+	}
+}
+
+static void
+unres_del(struct ng_call *c)
+{
+	if (c->unres_pos != 0) {
+		uint32_t last = unres[--n_unres];
+
+		unres[c->unres_pos - 1] = last;
+		calls[last].unres_pos = c->unres_pos;
+		c->unres_pos = 0;
+	}
+}
 
 static uint64_t
 now_ms(void)
@@ -135,14 +175,57 @@ copy_id(char *dst, const struct ben_node *n)
 	return true;
 }
 
+static uint32_t
+cid_hash(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u;   /* FNV-1a */
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (uint8_t)s[i]) * 16777619u;
+	return h;
+}
+
 static struct ng_call *
 find_call(const struct ben_node *call_id)
 {
-	for (unsigned i = 0; i < NG_MAX_CALLS; i++)
-		if (calls[i].used && strlen(calls[i].call_id) == call_id->len &&
-		    memcmp(calls[i].call_id, call_id->str, call_id->len) == 0)
-			return &calls[i];
+	uint32_t i = hash_mask ? hash_head[cid_hash(call_id->str, call_id->len) & hash_mask] : 0;
+
+	for (; i != 0; i = calls[i - 1].hnext) {
+		const struct ng_call *c = &calls[i - 1];
+
+		if (strlen(c->call_id) == call_id->len &&
+		    memcmp(c->call_id, call_id->str, call_id->len) == 0)
+			return &calls[i - 1];
+	}
 	return NULL;
+}
+
+/* A call that is taken from the free stack (do_offer's c) goes live:
+ * used, counted, and found by its call-id. */
+static void
+call_commit(struct ng_call *c)
+{
+	uint32_t *h = &hash_head[cid_hash(c->call_id, strlen(c->call_id)) & hash_mask];
+
+	n_free_calls--;            /* c is the stack's top (do_offer) */
+	c->used = true;
+	n_calls++;
+	c->hnext = *h;
+	*h = (uint32_t)(c - calls) + 1;
+}
+
+static void
+call_unlink(struct ng_call *c)
+{
+	uint32_t *h = &hash_head[cid_hash(c->call_id, strlen(c->call_id)) & hash_mask];
+	uint32_t me = (uint32_t)(c - calls) + 1;
+
+	while (*h != 0 && *h != me)
+		h = &calls[*h - 1].hnext;
+	if (*h == me)
+		*h = c->hnext;
+	c->hnext = 0;
+	free_calls[n_free_calls++] = me - 1;
 }
 
 /*
@@ -243,8 +326,8 @@ call_free(struct ng_call *c)
 		for (unsigned k = 0; k < 4; k++)
 			if (c->m[i].st[k] != FLOW_NONE)
 				st[n++] = c->m[i].st[k];
-		mport_release(ports, c->m[i].pa);
-		mport_release(ports, c->m[i].pb);
+		mport_release(maddr[c->addr], c->m[i].pa);
+		mport_release(maddr[c->addr], c->m[i].pb);
 	}
 	quality_observe(c);
 	if (c->rec && rec_gen(c->rec - 1) == c->rec_gen)
@@ -256,14 +339,21 @@ call_free(struct ng_call *c)
 	if (n)
 		flow_release(st, n);
 	/* no worker holds a stream any more: the SRTP contexts can go */
-	for (unsigned i = 0; i < SDP_MAX_MEDIA; i++)
+	for (unsigned i = 0; i < c->n_sdes; i++)
 		for (unsigned l = 0; l < 2; l++) {
 			srtp_xf_free(c->sdes[i][l].xf_rx);
 			srtp_xf_free(c->sdes[i][l].xf_tx);
 			c->sdes[i][l].xf_rx = c->sdes[i][l].xf_tx = NULL;
 		}
+	free(c->sdes);
+	c->sdes = NULL;
+	c->n_sdes = 0;
+	free(c->metadata);
+	c->metadata = NULL;
 	c->used = false;
 	n_calls--;
+	unres_del(c);
+	call_unlink(c);
 }
 
 /* Adds an SDP's telephone-event payload types to a media section's four
@@ -341,6 +431,8 @@ resolve_peer(uint32_t idx)
 	if (host_resolve(ip, mac) == 1) {
 		memcpy(f->peer_mac, mac, 6);
 		__atomic_store_n(&f->mac_ok, 1, __ATOMIC_RELEASE);
+	} else if (f->owner < cap_calls) {
+		unres_add(&calls[f->owner]);   /* call_timers tries again */
 	}
 }
 
@@ -419,7 +511,7 @@ put_sdp(struct ben_buf *b, const struct ben_node *sdpn, const struct sdp *sdp,
 		if (v6)
 			memcpy(rw[i].addr.addr, p->ip6, 16);
 		else
-			memcpy(rw[i].addr.addr, &p->ip4, 4);
+			memcpy(rw[i].addr.addr, &dp.slot_ip4[maddr_slot[c->addr]], 4);
 		inet_ntop(rw[i].addr.family, rw[i].addr.addr, rw[i].addr.text,
 			  sizeof(rw[i].addr.text));
 		rw[i].port = port;
@@ -769,11 +861,13 @@ do_offer(struct ben_buf *b, const struct ben_doc *doc, const char *ck, size_t ck
 		if ((e = family_ok(a_v6)) != NULL || (e = family_ok(b_v6)) != NULL)
 			return e;
 	}
-	for (unsigned i = 0; i < NG_MAX_CALLS && c == NULL; i++)
-		if (!calls[i].used)
-			c = &calls[i];
-	if (c == NULL)
+	if (ft->len == 0 || ft->len >= NG_ID_MAX)
+		return "from-tag too long";
+	if (cid->len >= NG_ID_MAX)
+		return "call-id too long";
+	if (n_free_calls == 0)
 		return supports_load_limit(doc) ? LOAD_LIMIT : "Call table full";
+	c = &calls[free_calls[n_free_calls - 1]];   /* taken by call_commit */
 	{
 		/* SDES first: nothing is allocated for an offer we refuse */
 		static struct ng_sdes sa[SDP_MAX_MEDIA], sb[SDP_MAX_MEDIA];
@@ -783,7 +877,13 @@ do_offer(struct ben_buf *b, const struct ben_doc *doc, const char *ck, size_t ck
 			if ((e = sdes_offer(&sa[i], &sb[i], &sdp.media[i],
 					    tp ? sdes_proto(tp->str, tp->len) : NULL)) != NULL)
 				return e;
+		struct ng_sdes (*sd)[2] = calloc(sdp.n_media, sizeof(*sd));
+
+		if (sd == NULL)
+			return "Out of memory";
 		memset(c, 0, sizeof(*c));
+		c->sdes = sd;
+		c->n_sdes = sdp.n_media;
 		for (unsigned i = 0; i < sdp.n_media; i++) {
 			c->sdes[i][0] = sa[i];
 			c->sdes[i][1] = sb[i];
@@ -792,15 +892,24 @@ do_offer(struct ben_buf *b, const struct ben_doc *doc, const char *ck, size_t ck
 	c->a_v6 = a_v6;
 	c->b_v6 = b_v6;
 	copy_id(c->call_id, cid);
-	if (!copy_id(c->from_tag, ft))
-		return "from-tag too long";
+	copy_id(c->from_tag, ft);
+	/* an IPv4 call takes the media address with the most free ports; a
+	 * call with an IPv6 leg stays on the port's own (its streams share
+	 * the port's map slot) */
+	c->addr = 0;
+	if (!a_v6 && !b_v6)
+		for (unsigned k = 1; k < n_maddr; k++)
+			if (mport_capacity(maddr[k]) - mport_in_use(maddr[k]) >
+			    mport_capacity(maddr[c->addr]) - mport_in_use(maddr[c->addr]))
+				c->addr = (uint8_t)k;
 	for (unsigned i = 0; i < sdp.n_media; i++) {
 		struct ng_media *m = &c->m[i];
 
 		for (unsigned k = 0; k < 4; k++)
 			m->st[k] = FLOW_NONE;
 		c->n_media = i + 1;
-		if (mport_alloc(ports, &m->pa) < 0 || mport_alloc(ports, &m->pb) < 0)
+		if (mport_alloc(maddr[c->addr], &m->pa) < 0 ||
+		    mport_alloc(maddr[c->addr], &m->pb) < 0)
 			goto full;
 		for (unsigned k = 0; k < 4; k++) {
 			m->st[k] = flow_alloc();
@@ -813,6 +922,7 @@ do_offer(struct ben_buf *b, const struct ben_doc *doc, const char *ck, size_t ck
 
 			f->local_port = rte_cpu_to_be_16(lp);
 			f->port_idx = 0;
+			f->slot = maddr_slot[c->addr];
 			f->v6 = k < 2 ? c->a_v6 : c->b_v6;
 			f->strict = has_flag(doc, "strict source");
 			f->rtcp = k & 1;
@@ -829,15 +939,13 @@ do_offer(struct ben_buf *b, const struct ben_doc *doc, const char *ck, size_t ck
 		resolve_peer(m->st[0]);
 		resolve_peer(m->st[1]);
 	}
-	c->used = true;
+	call_commit(c);
 	c->created_ms = now_ms();
-	n_calls++;
 	calls_total++;
 	reply_ok_start(b, ck, ckl);
 	return put_sdp(b, sdpn, &sdp, c, true);
 full:
-	c->used = true;
-	n_calls++;
+	call_commit(c);
 	call_free(c);
 	return supports_load_limit(doc) ? LOAD_LIMIT : "No free media ports or stream slots";
 }
@@ -985,7 +1093,11 @@ call_timers(void)
 	if (now - last < 100)
 		return;
 	last = now;
-	for (unsigned i = 0; i < NG_MAX_CALLS; i++) {
+	/* a tenth of the table per tick: every call is looked at each second */
+	for (unsigned n = 0, step = cap_calls / 10 + 1; n < step && cap_calls; n++) {
+		unsigned i = timer_cursor;
+
+		timer_cursor = timer_cursor + 1 >= cap_calls ? 0 : timer_cursor + 1;
 		if (!calls[i].used)
 			continue;
 		if (calls[i].delete_at_ms && now >= calls[i].delete_at_ms) {
@@ -1003,14 +1115,25 @@ call_timers(void)
 			call_free(&calls[i]);
 			continue;
 		}
-		for (unsigned j = 0; j < calls[i].n_media; j++)
-			for (unsigned k = 0; k < 4; k++) {
-				uint32_t idx = calls[i].m[j].st[k];
+	}
+	/* peers whose next hop was not known: asked again (host_resolve
+	 * sends the ARP or ND), from the last so that removal is safe */
+	for (unsigned i = n_unres; i-- > 0;) {
+		struct ng_call *c = &calls[unres[i]];
+		bool all = true;
 
-				if (idx != FLOW_NONE && !flow_streams[idx].mac_ok &&
-				    flow_streams[idx].peer_port != 0)
-					resolve_peer(idx);
+		for (unsigned j = 0; j < c->n_media; j++)
+			for (unsigned k = 0; k < 4; k++) {
+				uint32_t idx = c->m[j].st[k];
+
+				if (idx == FLOW_NONE || flow_streams[idx].mac_ok ||
+				    flow_streams[idx].peer_port == 0)
+					continue;
+				resolve_peer(idx);
+				all = all && flow_streams[idx].mac_ok;
 			}
+		if (all || !c->used)
+			unres_del(c);
 	}
 }
 
@@ -1019,7 +1142,7 @@ static void
 on_dtmf(const struct dtmf_ev *e)
 {
 	const struct flow_stream *f = &flow_streams[e->stream];
-	const struct ng_call *c = f->owner < NG_MAX_CALLS ? &calls[f->owner] : NULL;
+	const struct ng_call *c = f->owner < cap_calls ? &calls[f->owner] : NULL;
 	uint32_t clock = e->source == DTMF_SRC_INBAND ? 8000 :
 			 f->te_clock ? f->te_clock : f->clock_hz ? f->clock_hz : 8000;
 	unsigned dur_ms = (unsigned)((uint64_t)e->dur * 1000 / clock);
@@ -1078,7 +1201,7 @@ static void
 on_play_done(uint32_t st, const char *path, uint64_t packets, bool stopped)
 {
 	const struct flow_stream *f = &flow_streams[st];
-	const struct ng_call *c = f->owner < NG_MAX_CALLS ? &calls[f->owner] : NULL;
+	const struct ng_call *c = f->owner < cap_calls ? &calls[f->owner] : NULL;
 	char extra[700], file[600];
 
 	if (c == NULL || !c->used || events_json_str(file, sizeof(file), path) == 0)
@@ -1282,8 +1405,10 @@ take_labels(struct ng_call *c, const struct ben_doc *doc, bool offerer)
 		if (md->type != BEN_STR || md->len > REC_META_MAX ||
 		    memchr(md->str, '\0', md->len) != NULL)
 			return "metadata must be a string of at most 2048 bytes, without NUL";
-		memcpy(c->metadata, md->str, md->len);
-		c->metadata[md->len] = '\0';
+		free(c->metadata);
+		c->metadata = strndup(md->str, md->len);
+		if (c->metadata == NULL)
+			return "Out of memory";
 	}
 	return NULL;
 }
@@ -1353,7 +1478,7 @@ rec_begin(struct ng_call *c, const struct ben_doc *doc, char *path, size_t plen)
 	p.call_id = c->call_id;
 	p.from_tag = c->from_tag;
 	p.to_tag = c->to_tag;
-	p.metadata = c->metadata;
+	p.metadata = c->metadata ? c->metadata : "";
 	slot = rec_start(st, &p, path, plen, reason, sizeof(reason));
 	if (slot == REC_NONE)
 		return reason;
@@ -1469,7 +1594,7 @@ ngsrv_handle(const char *msg, size_t len, const void *peer, size_t peer_len,
 		reply_ok_start(&b, ck, ckl);
 		ben_put_cstr(&b, "calls");
 		ben_put_list(&b);
-		for (unsigned i = 0; i < NG_MAX_CALLS; i++)
+		for (unsigned i = 0; i < cap_calls; i++)
 			if (calls[i].used)
 				ben_put_cstr(&b, calls[i].call_id);
 		ben_put_end(&b);
@@ -1703,9 +1828,32 @@ ngsrv_init(void)
 	play_init(on_play_done);
 	if (!dp.cfg->dp.has_ng)
 		return 0;
-	rc = mport_create(&ports, (uint16_t)dp.media_min, (uint16_t)dp.media_max);
+	cap_calls = c->session_limit;
+	calls = calloc(cap_calls, sizeof(*calls));
+	free_calls = malloc(sizeof(*free_calls) * cap_calls);
+	for (hash_mask = 1; hash_mask < 2 * cap_calls; hash_mask <<= 1)
+		;
+	hash_head = calloc(hash_mask, sizeof(*hash_head));
+	hash_mask--;
+	unres = malloc(sizeof(*unres) * cap_calls);
+	n_unres = 0;
+	if (calls == NULL || free_calls == NULL || hash_head == NULL || unres == NULL)
+		return -ENOMEM;
+	for (unsigned i = 0; i < cap_calls; i++)
+		free_calls[i] = cap_calls - 1 - i;
+	n_free_calls = cap_calls;
+	n_maddr = 0;
+	maddr_slot[n_maddr] = 0;
+	rc = mport_create(&maddr[n_maddr++], (uint16_t)dp.media_min, (uint16_t)dp.media_max);
 	if (rc < 0)
 		return rc;
+	for (unsigned k = 0; dp.n_ports > 0 && k < dp.ports[0].n_xip4; k++) {
+		maddr_slot[n_maddr] = (uint16_t)(dp.ports[0].xslot0 + k);
+		rc = mport_create(&maddr[n_maddr++], (uint16_t)dp.media_min,
+				  (uint16_t)dp.media_max);
+		if (rc < 0)
+			return rc;
+	}
 	rc = ng_cache_create(&cache, c->cache_entries, c->cache_ttl_s * 1000u);
 	if (rc < 0)
 		return rc;
@@ -1731,7 +1879,7 @@ ngsrv_init(void)
 void
 ngsrv_reset(void)
 {
-	for (unsigned i = 0; i < NG_MAX_CALLS; i++)
+	for (unsigned i = 0; i < cap_calls; i++)
 		if (calls[i].used)
 			call_free(&calls[i]);
 }
@@ -1745,7 +1893,11 @@ ngsrv_calls(void)
 unsigned
 ngsrv_ports_in_use(void)
 {
-	return ports ? mport_in_use(ports) : 0;
+	unsigned n = 0;
+
+	for (unsigned k = 0; k < n_maddr; k++)
+		n += mport_in_use(maddr[k]);
+	return n;
 }
 
 void
@@ -1760,8 +1912,19 @@ ngsrv_fini(void)
 		unlink(dp.cfg->dp.ng.unix_path);
 	ng_cache_free(cache);
 	cache = NULL;
-	mport_free(ports);
-	ports = NULL;
+	for (unsigned k = 0; k < n_maddr; k++) {
+		mport_free(maddr[k]);
+		maddr[k] = NULL;
+	}
+	n_maddr = 0;
+	free(calls);
+	free(free_calls);
+	free(hash_head);
+	free(unres);
+	calls = NULL;
+	free_calls = hash_head = unres = NULL;
+	n_unres = 0;
+	cap_calls = n_free_calls = hash_mask = timer_cursor = 0;
 }
 
 unsigned

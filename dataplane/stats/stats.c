@@ -5,6 +5,7 @@
  * /callplane/info). Telemetry callbacks run on DPDK's telemetry thread and
  * only read: counters are summed racily, which is fine for monitoring.
  */
+#include <arpa/inet.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,6 +101,18 @@ port_dict(struct rte_tel_data *d, unsigned i)
 	rte_tel_data_add_dict_string(d, "mac", mac);
 	if (p->has_tap)
 		rte_tel_data_add_dict_string(d, "exception_tap", p->tap_name);
+	if (p->n_xip4) {
+		char list[CFG_MAX_MEDIA_IP4 * 16] = "";
+		size_t n = 0;
+
+		for (unsigned k = 0; k < p->n_xip4 && n + 17 < sizeof(list); k++) {
+			if (k)
+				list[n++] = ' ';
+			inet_ntop(AF_INET, &p->xip4[k], list + n, (socklen_t)(sizeof(list) - n));
+			n += strlen(list + n);
+		}
+		rte_tel_data_add_dict_string(d, "media_ipv4", list);
+	}
 	if (rte_eth_link_get_nowait(p->port_id, &link) == 0)
 		rte_tel_data_add_dict_string(d, "link", link.link_status ? "up" : "down");
 	if (rte_eth_stats_get(p->port_id, &es) == 0) {

@@ -68,7 +68,7 @@ dp_classify(const struct dp_port *p, const uint8_t *f, uint32_t len,
 			*reason = DP_C_drop_bad_ip;
 			return DP_V_DROP;
 		}
-		if (p->has4 && ip->dst_addr == p->ip4) {
+		if (dp_ip4_is_ours(p, ip->dst_addr)) {
 			/* Fragments go to the kernel: only it can reassemble. */
 			uint16_t frag = rte_be_to_cpu_16(ip->fragment_offset);
 

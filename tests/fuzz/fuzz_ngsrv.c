@@ -38,7 +38,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	cfg.dp.media.timeout_s = 60;
 	dp.media_min = 30000;
 	dp.media_max = 30099; /* small: exhaustion is reachable */
-	if (host_init() < 0 || flow_init(256, 1) < 0 || ngsrv_init() < 0)
+	if (host_init() < 0 || flow_init(256, 1, 1) < 0 || ngsrv_init() < 0)
 		abort();
 	return 0;
 }
