@@ -31,6 +31,9 @@
 # ceiling on one core at the same stream count (build/bench/srtp_bench in
 # the same run). ENGINE=ipsec-mb|openssl|libsrtp picks the relay's engine.
 #
+# REPEAT=N runs the modes in turn N times and ends each load with the
+# best run of each mode (the machine is shared; the least disturbed run).
+#
 # usage: bench/relay_memif.sh [SECONDS] [CALLS...]   (default 10; 100 1000 2000)
 # (up to 200,000 calls: past 2,400 the config gets the media range
 # 10000-65000 and, past 13,000, a media-only address per 13,000 calls)
@@ -70,6 +73,8 @@ done
 MODES=(${MODES:-off})
 GEN=""
 for k in "${LOADS[@]}"; do
+ : > "$W/res"
+ for rep in $(seq "${REPEAT:-1}"); do
   plain=0
   for mode in "${MODES[@]}"; do
     sed "s|/run/callplane-bench.memif|$W/m.sock|" "$SRC/config/bench-memif.yaml" > "$W/c.yaml"
@@ -147,10 +152,10 @@ else:
             ;;
     esac
     kill "$DP"; wait "$DP" 2>/dev/null; DP=""
-    plain=$(python3 - "$k" "$out" "$ceil" "$hz" "$up" "$busy" "$drops" "$mode" "$plain" $dsp "$ceil_x" "${s1:-0 0}" "${s2:-0 0}" <<'PY'
+    plain=$(python3 - "$k" "$out" "$ceil" "$hz" "$up" "$busy" "$drops" "$mode" "$plain" $dsp "$ceil_x" "${s1:-0 0}" "${s2:-0 0}" "$W/res" <<'PY'
 import re, sys
 (k, out, ceil, hz, up, busy, drops, mode, plain, dsp_ok, dsp_full, rec_ok, rec_full, rec_off,
- dec, enc, ceil_x, s1, s2) = sys.argv[1:]
+ dec, enc, ceil_x, s1, s2) = sys.argv[1:-1]
 kv = dict(re.findall(r"(\w+)=(\S+)", out))
 pps = int(kv.get("median_pps", 0))
 share = int(busy) / int(hz) / max(1, int(up))
@@ -181,7 +186,29 @@ print(f"relay: {k:>5} calls  {mode:>9}  {pps / 1e6:6.2f} Mpps relayed "
       f"in the steady window; {drops or 'no drops'}{extra}",
       file=sys.stderr)
 print(f"{pps},{core}" if mode in ("off", "oneway") else plain)
+with open(sys.argv[-1], "a") as f:
+    f.write(f"{mode} {core} {pps} {ceil_x}\n")
 PY
 )
   done
+ done
+ # this machine is shared: the modes ran in turn REPEAT times; the best
+ # run of each (least disturbed) stands for it
+ [ "${REPEAT:-1}" -gt 1 ] && python3 - "$k" "${REPEAT}" "$W/res" <<'PY' >&2
+import sys
+k, reps, path = sys.argv[1:]
+best = {}
+for line in open(path):
+    mode, core, pps, cx = line.split()
+    b = best.setdefault(mode, [0.0, 0, 0.0])
+    b[0] = max(b[0], float(core)); b[1] = max(b[1], int(pps)); b[2] = max(b[2], float(cx))
+ref = best.get("oneway", best.get("off", [0, 0, 0]))[0]
+for mode, (core, pps, cx) in best.items():
+    extra = ""
+    if mode.startswith("srtp") or mode.startswith("rtp-"):
+        extra = (f" = {100 * core / max(ref, 1):.1f}% of plain one-way per core; the transform "
+                 f"alone {cx / 1e6:.2f} Mpps on one core")
+    print(f"best of {reps}: {k:>6} calls {mode:>9}: worker {core / 1e6:.2f} Mpps per core, "
+          f"{pps / 1e6:.2f} Mpps offered{extra}")
+PY
 done

@@ -25,6 +25,8 @@ flow_init(uint32_t max, unsigned workers, unsigned slots)
 {
 	size_t qs = rte_rcu_qsbr_get_memsize(workers ? workers : 1);
 
+	if (max >= FLOW_W_IDX)
+		return -EINVAL;
 	flow_streams = rte_zmalloc("flow_streams", sizeof(*flow_streams) * max,
 				   RTE_CACHE_LINE_SIZE);
 	flow_map = rte_zmalloc("flow_map", sizeof(uint32_t) * (slots ? slots : 1) * 65536, 0);
@@ -70,8 +72,14 @@ flow_publish(uint32_t idx)
 	const struct flow_stream *s = &flow_streams[idx];
 	uint32_t *slot = &flow_map[s->slot * 65536u + rte_be_to_cpu_16(s->local_port)];
 
+	uint32_t w = idx + 1;
+
+	if (s->srtp_rx != NULL)
+		w |= FLOW_W_RX;
+	if (s->out != FLOW_NONE && flow_streams[s->out].srtp_tx != NULL)
+		w |= FLOW_W_TX;
 	/* Release: a worker that sees the index sees the stream filled in. */
-	__atomic_store_n(slot, idx + 1, __ATOMIC_RELEASE);
+	__atomic_store_n(slot, w, __ATOMIC_RELEASE);
 }
 
 void
@@ -81,7 +89,7 @@ flow_release(const uint32_t *idx, unsigned n)
 		const struct flow_stream *s = &flow_streams[idx[i]];
 		uint32_t *slot = &flow_map[s->slot * 65536u + rte_be_to_cpu_16(s->local_port)];
 
-		if (__atomic_load_n(slot, __ATOMIC_RELAXED) == idx[i] + 1)
+		if ((__atomic_load_n(slot, __ATOMIC_RELAXED) & FLOW_W_IDX) == idx[i] + 1)
 			__atomic_store_n(slot, 0, __ATOMIC_RELEASE);
 	}
 	/* Every worker passes a quiescent state before the slots are reused. */

@@ -16,6 +16,7 @@
 
 #include <rte_common.h>
 #include <rte_mbuf.h>
+#include <rte_prefetch.h>
 #include <rte_rcu_qsbr.h>
 
 #include "dtmf/dtmf.h"
@@ -24,39 +25,38 @@
 #include "stats/stats.h"
 
 #define FLOW_NONE UINT32_MAX
+/* A stream map word: the stream index + 1 (0: none), and hints of which
+ * SRTP states a packet of it touches, for prefetching. */
+#define FLOW_W_IDX 0x3fffffffu
+#define FLOW_W_RX (1u << 31)     /* the stream unprotects what it receives */
+#define FLOW_W_TX (1u << 30)     /* the stream it forwards to protects */
 #define FLOW_LATCH_RUN 3
 #define FLOW_LATCH_WINDOW 16
 
 struct flow_stream {
+	/* Laid out by use: line 0 is what relaying reads of both the stream
+	 * a packet arrives on and the one it leaves from; line 1 the
+	 * receiving worker's counters; then the SRTP states and the
+	 * statistics, each on its own line; what only setup, latching,
+	 * IPv6 or DTMF reads comes after. */
 	/* Set by the main lcore before the stream is published. */
 	uint8_t v6;              /* peer (and our side of it) is IPv6 */
-	uint8_t peer_ip6[16];
+	uint8_t rtcp;
+	uint8_t strict;          /* accept only the SDP address (no latching) */
+	volatile uint8_t mac_ok; /* the main lcore sets it once resolved */
+	volatile uint8_t playing; /* a prompt plays from this stream: relayed audio held back */
+	uint8_t inband;          /* in-band DTMF detection on (NG "detect DTMF") */
+	uint8_t inband_pt;       /* its G.711 payload type: 0 PCMU, 8 PCMA */
+	uint8_t latched;
 	uint32_t peer_ip;        /* network order (IPv4) */
 	uint16_t peer_port;      /* network order */
 	uint16_t local_port;     /* network order */
 	uint16_t port_idx;       /* dataplane port it lives on */
 	uint16_t slot;           /* its local address: the stream map slot (dp.h) */
-	uint8_t peer_mac[6];
-	volatile uint8_t mac_ok; /* the main lcore sets it once resolved */
-	uint8_t rtcp;
-	uint8_t strict;          /* accept only the SDP address (no latching) */
 	uint32_t out;            /* stream index we transmit from */
-	uint32_t clock_hz;       /* RTP clock of the negotiated codec */
-	uint32_t owner;          /* the NG call it belongs to (index) */
-	uint64_t te_pts[2];      /* payload types of RFC 4733 events (offer and answer) */
-	uint32_t te_clock;       /* their clock (0: clock_hz) */
+	uint8_t peer_mac[6];
 	volatile uint8_t dtmf_block; /* remove this party's events from what is relayed */
-	uint8_t inband;          /* in-band DTMF detection on (NG "detect DTMF") */
-	uint8_t inband_pt;       /* its G.711 payload type: 0 PCMU, 8 PCMA */
-	uint32_t dsp_gen;        /* detector generation (dsp_new_gen) */
 	uint8_t codec_pt;        /* the negotiated codec (the SDP's first format) */
-	volatile uint8_t playing; /* a prompt plays from this stream: relayed audio held back */
-	/* Recording (rec.h): the main lcore sets rec_gen, rec_ch and rec_lc,
-	 * then rec (slot + 1) with release; 0 stops the tap. */
-	volatile uint32_t rec;
-	uint32_t rec_gen;
-	uint8_t rec_ch;          /* 0 left, 1 right */
-	uint16_t rec_lc;         /* the recorder lcore of that recording */
 	/* SRTP (SDES): what the peer sends is unprotected with srtp_rx before
 	 * anything else looks at it (so latching, statistics, DTMF and
 	 * recording see authenticated clear RTP); what leaves towards the
@@ -64,24 +64,38 @@ struct flow_stream {
 	 * stream is published; the states belong to the one worker that
 	 * receives this stream (rx) or the stream that sends through it (tx). */
 	struct srtp_xf *srtp_rx, *srtp_tx;
+	/* Recording (rec.h): the main lcore sets rec_gen, rec_ch and rec_lc,
+	 * then rec (slot + 1) with release; 0 stops the tap. */
+	volatile uint32_t rec;
+	uint32_t clock_hz;       /* RTP clock of the negotiated codec */
 	uint64_t tick_mul;       /* RTP clock ticks per TSC cycle, << 40 (jitter) */
+	/* Written by the one worker that receives the stream (RSS keeps a
+	 * 5-tuple on one queue); read racily for reports. */
+	uint64_t pkts __rte_cache_aligned;
+	uint64_t bytes, last_tsc;
+	uint64_t te_pts[2];      /* payload types of RFC 4733 events (offer and answer) */
+	uint64_t drop_source, drop_no_neigh, drop_srtp;
+	struct srtp_xf_state srtp_rx_st __rte_cache_aligned;
+	struct srtp_xf_state srtp_tx_st __rte_cache_aligned;
+	struct rtpstat rs __rte_cache_aligned;
+	/* cold */
+	uint8_t peer_ip6[16] __rte_cache_aligned;
+	uint32_t owner;          /* the NG call it belongs to (index) */
+	uint32_t te_clock;       /* their clock (0: clock_hz) */
+	uint32_t dsp_gen;        /* detector generation (dsp_new_gen) */
+	uint32_t rec_gen;
+	uint8_t rec_ch;          /* 0 left, 1 right */
+	uint16_t rec_lc;         /* the recorder lcore of that recording */
 	/* Latching (NAT): before the first packet is accepted, a source
 	 * that is not the SDP one is adopted only after FLOW_LATCH_RUN
 	 * consecutive packets from it with one SSRC, within the first
 	 * FLOW_LATCH_WINDOW packets seen. Never moves a stream afterwards. */
-	uint8_t latched;
 	uint8_t latch_run;
 	uint16_t latch_seen;
 	uint32_t latch_ip;
 	uint8_t latch_ip6[16];
 	uint16_t latch_port;
 	uint32_t latch_ssrc;
-	/* Written by the one worker that receives the stream (RSS keeps a
-	 * 5-tuple on one queue); read racily for reports. */
-	uint64_t pkts, bytes, last_tsc;
-	uint64_t drop_source, drop_no_neigh, drop_srtp;
-	struct srtp_xf_state srtp_rx_st, srtp_tx_st;
-	struct rtpstat rs;
 	struct dtmf_det dtmf;
 } __rte_cache_aligned;
 
@@ -116,21 +130,63 @@ uint32_t flow_build_headers(struct rte_mbuf *m, const struct flow_stream *o,
 #define FLOW_HELD (-2)   /* flow_forward handed the packet to the dsp role */
 
 /*
+ * Worker lcore, a burst at a time: the stream map word of media packet
+ * @m (classified DP_V_MEDIA) received on port @pidx. The worker
+ * prefetches it and reads it (__ATOMIC_ACQUIRE): FLOW_W_IDX of it is the
+ * stream index + 1, or 0 for no stream. The index is good until the worker's next
+ * quiescent state.
+ */
+const uint32_t *flow_map_word(uint16_t pidx, struct rte_mbuf *m);
+
+/* Worker lcore: the cache lines of stream @idx (+ 1) that relaying reads. */
+static inline void
+flow_prefetch(uint32_t word)
+{
+	if (word & FLOW_W_IDX) {
+		const struct flow_stream *s = &flow_streams[(word & FLOW_W_IDX) - 1];
+
+		rte_prefetch0(s);
+		rte_prefetch0(&s->pkts);
+		rte_prefetch0(&s->rs);
+		if (word & FLOW_W_RX)
+			rte_prefetch0(&s->srtp_rx_st);
+	}
+}
+
+/* Worker lcore: the lines of the stream a packet of map word @word
+ * leaves from (its peer, its SRTP sender's state); the arriving stream's
+ * line 0 must be in. */
+static inline void
+flow_prefetch_out(uint32_t word)
+{
+	uint32_t idx = word & FLOW_W_IDX;
+
+	if (idx && flow_streams[idx - 1].out != FLOW_NONE) {
+		const struct flow_stream *o = &flow_streams[flow_streams[idx - 1].out];
+
+		rte_prefetch0(o);
+		if (word & FLOW_W_TX)
+			rte_prefetch0(&o->srtp_tx_st);
+	}
+}
+
+/*
  * Worker lcore: relays @m (a UDP datagram to one of our media ports, as
- * classified). Returns the output port index and rewrites @m in place,
- * or returns -1 after counting the drop reason in *why (the caller frees).
+ * classified), for stream @idx (+ 1, 0: none) as read from its map word.
+ * Returns the output port index and rewrites @m in place, or returns -1
+ * after counting the drop reason in *why (the caller frees).
  * @rx: NULL, or the unprotect already done for it in this burst
  * (flow_srtp_rx_prep, then srtp_xf_burst).
  */
 int flow_forward(unsigned lc, uint16_t pidx, struct rte_mbuf *m, enum dp_counter *why,
-		 const struct srtp_op *rx);
+		 const struct srtp_op *rx, uint32_t idx);
 
 /*
  * Worker lcore, before flow_forward of a burst: if @m is for an SRTP
- * stream, fills @op with its unprotect and returns true; the worker runs
- * all of a burst's ops at once (srtp_xf_burst), so the crypto engine
- * works on many packets together.
+ * stream (@idx + 1), fills @op with its unprotect and returns true; the
+ * worker runs all of a burst's ops at once (srtp_xf_burst), so the
+ * crypto engine works on many packets together.
  */
-bool flow_srtp_rx_prep(uint16_t pidx, struct rte_mbuf *m, struct srtp_op *op);
+bool flow_srtp_rx_prep(uint32_t idx, struct rte_mbuf *m, struct srtp_op *op);
 
 #endif

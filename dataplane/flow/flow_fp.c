@@ -144,40 +144,67 @@ try_latch(struct flow_stream *s, const struct rte_ether_hdr *eth, bool v6,
 	return true;
 }
 
-bool
-flow_srtp_rx_prep(uint16_t pidx, struct rte_mbuf *m, struct srtp_op *op)
+/* The UDP header of a media packet (the classifier checked its IP
+ * header), its length as IP says, and its stream map word. */
+static inline struct rte_udp_hdr *
+media_udp(uint16_t pidx, struct rte_mbuf *m, uint16_t *udp_len, const uint32_t **word)
 {
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	struct rte_udp_hdr *udp;
-	struct flow_stream *s;
-	uint32_t idx, slot;
-	uint16_t udp_len;
-	uint8_t *p;
+	uint32_t slot;
 
-	/* the same look-up and checks as flow_forward's, up to its unprotect */
+	/* the classifier checked the IP header and that it holds a UDP header */
 	if (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV4)) {
 		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
 		uint32_t ihl = (uint32_t)(ip->version_ihl & 0x0f) * 4;
 
 		udp = (struct rte_udp_hdr *)((uint8_t *)ip + ihl);
-		udp_len = (uint16_t)(rte_be_to_cpu_16(ip->total_length) - ihl);
-		slot = dp_slot4(pidx, ip->dst_addr);
+		*udp_len = (uint16_t)(rte_be_to_cpu_16(ip->total_length) - ihl);
+		slot = word != NULL ? dp_slot4(pidx, ip->dst_addr) : pidx;
 	} else {
 		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(eth + 1);
 
 		udp = (struct rte_udp_hdr *)(ip6 + 1);
-		udp_len = rte_be_to_cpu_16(ip6->payload_len);
+		*udp_len = rte_be_to_cpu_16(ip6->payload_len);
 		slot = pidx;
 	}
-	idx = __atomic_load_n(&flow_map[slot * 65536u + rte_be_to_cpu_16(udp->dst_port)],
-			      __ATOMIC_ACQUIRE);
-	s = idx ? &flow_streams[idx - 1] : NULL;
-	if (s == NULL || s->srtp_rx == NULL || udp_len < sizeof(*udp) ||
-	    udp_len != rte_be_to_cpu_16(udp->dgram_len))
+	if (word != NULL)
+		*word = &flow_map[slot * 65536u + rte_be_to_cpu_16(udp->dst_port)];
+	return udp;
+}
+
+const uint32_t *
+flow_map_word(uint16_t pidx, struct rte_mbuf *m)
+{
+	const uint32_t *w;
+	uint16_t len;
+
+	media_udp(pidx, m, &len, &w);
+	return w;
+}
+
+bool
+flow_srtp_rx_prep(uint32_t idx, struct rte_mbuf *m, struct srtp_op *op)
+{
+	struct flow_stream *s = idx ? &flow_streams[idx - 1] : NULL;
+	struct rte_udp_hdr *udp;
+	uint16_t udp_len;
+	uint8_t *p;
+
+	/* the same checks as flow_forward's, up to its unprotect */
+	if (s == NULL || s->srtp_rx == NULL)
+		return false;
+	udp = media_udp(s->port_idx, m, &udp_len, NULL);
+	if (udp_len < sizeof(*udp) || udp_len != rte_be_to_cpu_16(udp->dgram_len))
 		return false;
 	p = (uint8_t *)(udp + 1);
 	if (p + udp_len - sizeof(*udp) > rte_pktmbuf_mtod(m, uint8_t *) + rte_pktmbuf_data_len(m))
 		return false;
+	/* its RTP keys (AES-128 schedule, HMAC pads, salt), for srtp_xf_burst */
+	rte_prefetch0(s->srtp_rx);
+	rte_prefetch0((const char *)s->srtp_rx + 64);
+	rte_prefetch0((const char *)s->srtp_rx + 128);
+	rte_prefetch0((const char *)s->srtp_rx + 256);
 	op->x = s->srtp_rx;
 	op->st = &s->srtp_rx_st;
 	op->pkt = p;
@@ -188,13 +215,13 @@ flow_srtp_rx_prep(uint16_t pidx, struct rte_mbuf *m, struct srtp_op *op)
 
 int
 flow_forward(unsigned lc, uint16_t pidx, struct rte_mbuf *m, enum dp_counter *why,
-	     const struct srtp_op *rx)
+	     const struct srtp_op *rx, uint32_t idx)
 {
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	struct rte_udp_hdr *udp;
 	struct flow_stream *s, *o;
 	const struct dp_port *op;
-	uint32_t idx, iphl;
+	uint32_t iphl;
 	uint16_t udp_len;
 	bool src_ok, v6 = false, mask = false, recksum = false;
 	const void *src_ip;
@@ -207,9 +234,6 @@ flow_forward(unsigned lc, uint16_t pidx, struct rte_mbuf *m, enum dp_counter *wh
 
 		udp = (struct rte_udp_hdr *)((uint8_t *)ip + ihl);
 		udp_len = (uint16_t)(rte_be_to_cpu_16(ip->total_length) - ihl);
-		idx = __atomic_load_n(&flow_map[dp_slot4(pidx, ip->dst_addr) * 65536u +
-						rte_be_to_cpu_16(udp->dst_port)],
-				      __ATOMIC_ACQUIRE);
 		s = idx ? &flow_streams[idx - 1] : NULL;
 		src_ok = s && !s->v6 && ip->src_addr == s->peer_ip;
 		src_ip = &ip->src_addr;
@@ -219,8 +243,6 @@ flow_forward(unsigned lc, uint16_t pidx, struct rte_mbuf *m, enum dp_counter *wh
 
 		udp = (struct rte_udp_hdr *)(ip6 + 1);
 		udp_len = rte_be_to_cpu_16(ip6->payload_len);
-		idx = __atomic_load_n(&flow_map[pidx * 65536u + rte_be_to_cpu_16(udp->dst_port)],
-				      __ATOMIC_ACQUIRE);
 		s = idx ? &flow_streams[idx - 1] : NULL;
 		src_ok = s && s->v6 && memcmp(ip6->src_addr, s->peer_ip6, 16) == 0;
 		src_ip = ip6->src_addr;

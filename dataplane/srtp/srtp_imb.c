@@ -157,7 +157,24 @@ job_new(IMB_MGR *m, struct srtp_op *op)
 {
 	IMB_JOB *j = IMB_GET_NEXT_JOB(m);
 
-	memset(j, 0, sizeof(*j));
+	/* Every field a job of ours can make the engine read is set here or
+	 * by job_ctr/job_hmac/job_gcm (cheaper than clearing 200 bytes per
+	 * packet): what a job before it in the ring left is never used. */
+	j->enc_keys = j->dec_keys = NULL;
+	j->key_len_in_bytes = 0;
+	j->cipher_start_src_offset_in_bytes = 0;
+	j->msg_len_to_cipher_in_bytes = 0;
+	j->hash_start_src_offset_in_bytes = 0;
+	j->msg_len_to_hash_in_bytes = 0;
+	j->iv = NULL;
+	j->iv_len_in_bytes = 0;
+	j->auth_tag_output = NULL;
+	j->auth_tag_output_len_in_bytes = 0;
+	memset(&j->u, 0, sizeof(j->u));
+	j->sgl_state = 0;
+	j->user_data2 = NULL;
+	j->cipher_func = NULL;
+	j->hash_func = NULL;
 	j->user_data = op;
 	j->cipher_mode = IMB_CIPHER_NULL;
 	j->hash_alg = IMB_AUTH_NULL;

@@ -52,15 +52,20 @@ tx_drain(struct wstate *ws, struct dp_worker *w, unsigned lc)
 	}
 }
 
-/* Returns how many frames it took in. A burst goes through in two
- * passes: classify, and gather the unprotect of every SRTP packet so the
- * crypto engine takes them together (srtp_xf_burst); then relay. */
+/* Returns how many frames it took in. A burst goes through in passes so
+ * that memory is fetched for all of it before any of it waits: classify
+ * (and prefetch each media packet's stream map word), read the words
+ * (prefetch the streams), gather the unprotect of every SRTP packet so
+ * the crypto engine takes them together (srtp_xf_burst, prefetch the
+ * streams they leave from), then relay. */
 static unsigned
 rx_port(struct wstate *ws, struct dp_worker *w, unsigned lc, uint16_t pidx)
 {
 	const struct dp_port *p = &dp.ports[pidx];
 	struct rte_mbuf *pkts[DP_BURST], *host[DP_BURST];
 	struct srtp_op ops[DP_BURST];
+	const uint32_t *word[DP_BURST];
+	uint32_t sidx[DP_BURST];
 	uint8_t verdict[DP_BURST], op_of[DP_BURST];
 	enum dp_counter why_of[DP_BURST];
 	unsigned nhost = 0, nops = 0, i, sent;
@@ -83,8 +88,23 @@ rx_port(struct wstate *ws, struct dp_worker *w, unsigned lc, uint16_t pidx)
 		verdict[i] = (uint8_t)dp_classify(p, rte_pktmbuf_mtod(m, const uint8_t *),
 						  rte_pktmbuf_data_len(m), dp.media_min,
 						  dp.media_max, &why_of[i]);
+		if (verdict[i] == DP_V_MEDIA) {
+			word[i] = flow_map_word(pidx, m);
+			rte_prefetch0(word[i]);
+		}
+	}
+	for (i = 0; i < n; i++)
+		if (verdict[i] == DP_V_MEDIA) {
+			sidx[i] = __atomic_load_n(word[i], __ATOMIC_ACQUIRE);
+			flow_prefetch(sidx[i]);
+		}
+	for (i = 0; i < n; i++) {
 		op_of[i] = UINT8_MAX;
-		if (verdict[i] == DP_V_MEDIA && flow_srtp_rx_prep(pidx, m, &ops[nops]))
+		if (verdict[i] != DP_V_MEDIA)
+			continue;
+		flow_prefetch_out(sidx[i]);
+		sidx[i] &= FLOW_W_IDX;
+		if (flow_srtp_rx_prep(sidx[i], pkts[i], &ops[nops]))
 			op_of[i] = (uint8_t)nops++;
 	}
 	if (nops)
@@ -100,7 +120,8 @@ rx_port(struct wstate *ws, struct dp_worker *w, unsigned lc, uint16_t pidx)
 			break;
 		case DP_V_MEDIA: {
 			int out = flow_forward(lc, pidx, m, &why,
-					       op_of[i] != UINT8_MAX ? &ops[op_of[i]] : NULL);
+					       op_of[i] != UINT8_MAX ? &ops[op_of[i]] : NULL,
+					       sidx[i]);
 
 			if (out == FLOW_HELD) {
 				/* the dsp role holds it (in-band DTMF masking) and

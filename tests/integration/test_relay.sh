@@ -206,4 +206,57 @@ check "rtpengine-ng-client delete: ok" result_ok "$out"
 check "no calls left" test "$(ng l3 'd7:command4:liste')" = "l3 d6:result2:ok5:callslee"
 
 tb_dp_stop
+
+# A media-only address (interfaces[].media_ipv4): the dataplane answers
+# ARP and ping for it, and with it a second port range; the second call
+# (the own address then has fewer free ports) is relayed through it.
+sed "s|ipv4: 198.18.0.1/24|&\n      media_ipv4: [198.18.0.2]|" "$SRC/config/testbed.yaml" > "$WORK/x.yaml"
+grep -q 'media_ipv4: \[198.18.0.2\]' "$WORK/x.yaml" || echo "FAIL - test config has no media_ipv4"
+CALLPLANE_DP=${CALLPLANE_DP:-$SRC/build/callplane-dp} tb_dp_start "$WORK/x.yaml" "$WORK/dp.log" ||
+    { echo "FAIL - callplane-dp did not start with media_ipv4"; exit 1; }
+check "ready line names the media-only address" grep -q 'media-only ipv4 198.18.0.2' "$WORK/dp.log"
+check "telemetry lists it on the port" test "$(counter media_ipv4)" = "198.18.0.2"
+ping_x() { in_carrier ping -c 2 -W 2 -i 0.3 198.18.0.2 >/dev/null; }
+check "ping to the media-only address is answered" ping_x
+check "by the dataplane's MAC (ARP answered)" \
+    bash -c "ip netns exec '$TB_CARRIER' ip neigh show 198.18.0.2 | grep -qi '$(tb_telemetry --get /callplane/ports ext0.mac)'"
+xcall() { # NAME CARRIER-PORT AGENT-PORT -> "PA PB ADDRESS"
+    local rep pa pb addr
+    rep=$(ng "o$1" "d7:command5:offer7:call-id$(benstr "$1")8:from-tag$(benstr A)3:sdp$(benstr "$(sdp_of "$TB_CARRIER_IP4" "$2")")e")
+    pb=$(port_in <<<"$rep")
+    addr=$(sed -n 's/.*c=IN IP4 \([0-9.]*\).*/\1/p' <<<"$rep" | head -1)
+    rep=$(ng "a$1" "d7:command6:answer7:call-id$(benstr "$1")8:from-tag$(benstr A)6:to-tag$(benstr B)3:sdp$(benstr "$(sdp_of "$TB_AGENTS_IP4" "$3")")e")
+    pa=$(port_in <<<"$rep")
+    echo "$pa $pb $addr $(sed -n 's/.*c=IN IP4 \([0-9.]*\).*/\1/p' <<<"$rep" | head -1)"
+}
+read -r XPA1 XPB1 XA1 XB1 <<<"$(xcall x-1 6900 7900)"
+read -r XPA2 XPB2 XA2 XB2 <<<"$(xcall x-2 6902 7902)"
+check "first call on the own address ($XA1, $XB1)" test "$XA1" = 198.18.0.1 -a "$XB1" = 198.18.0.1
+check "second call on the media-only address ($XA2, $XB2)" test "$XA2" = 198.18.0.2 -a "$XB2" = 198.18.0.2
+in_agents "$R" recv "$TB_AGENTS_IP4" 7902 20 6 > "$WORK/x2b.out" & RX=$!
+sleep 0.3
+in_carrier "$R" send "$TB_CARRIER_IP4" 6902 198.18.0.2 "$XPA2" 20
+wait $RX
+read -r n src _ ok < "$WORK/x2b.out"
+check "carrier->agents via 198.18.0.2: 20 of 20, from 198.18.0.2:$XPB2" \
+    test "$n" -eq 20 -a "$ok" = ok -a "$src" = "198.18.0.2:$XPB2"
+in_carrier "$R" recv "$TB_CARRIER_IP4" 6902 20 6 > "$WORK/x2a.out" & RX=$!
+sleep 0.3
+in_agents "$R" send "$TB_AGENTS_IP4" 7902 198.18.0.2 "$XPB2" 20
+wait $RX
+read -r n src _ ok < "$WORK/x2a.out"
+check "agents->carrier via 198.18.0.2: 20 of 20, from 198.18.0.2:$XPA2" \
+    test "$n" -eq 20 -a "$ok" = ok -a "$src" = "198.18.0.2:$XPA2"
+# the same port number on the own address is another stream (call 1's
+# ports have the same numbers from their own range): nothing reaches call 2
+in_agents "$R" recv "$TB_AGENTS_IP4" 7902 1 2 > "$WORK/x2c.out" & RX=$!
+sleep 0.3
+in_carrier "$R" send "$TB_CARRIER_IP4" 6902 "$TB_APP_IP4" "$XPA2" 5
+wait $RX
+read -r n _ < "$WORK/x2c.out"
+check "its port number on the own address does not reach it" test "${n:-0}" -eq 0
+ng dx1 "d7:command6:delete7:call-id$(benstr x-1)e" >/dev/null
+ng dx2 "d7:command6:delete7:call-id$(benstr x-2)e" >/dev/null
+check "both deleted" test "$(ng lx 'd7:command4:liste')" = "lx d6:result2:ok5:callslee"
+tb_dp_stop
 finish
