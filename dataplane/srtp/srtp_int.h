@@ -31,11 +31,14 @@ struct evp_dir {
  * (compact: a CM suite's packet touches four cache lines of key), or the
  * GCM key data (allocated, 64-byte aligned). */
 struct imb_dir {
-	uint8_t ek[16 * 15] __attribute__((aligned(16)));
-	uint8_t ipad[20] __attribute__((aligned(16)));
-	uint8_t opad[20] __attribute__((aligned(16)));
+	/* Per packet an AES-128 suite reads the salt, the HMAC pads and 176
+	 * bytes of key schedule: in this order they fill the first four
+	 * cache lines of the context (flow_srtp_rx_prep prefetches them). */
 	uint8_t salt[14];
 	void *gcm;                /* struct gcm_key_data * */
+	uint8_t ipad[20];
+	uint8_t opad[20];
+	uint8_t ek[16 * 15] __attribute__((aligned(16)));
 };
 
 struct srtp_xf {
