@@ -9,7 +9,7 @@
  * packets/s received (median of the per-second samples after warm-up).
  *
  * --oneway sends A to B only. --srtp MODE makes A's leg SRTP (SDES
- * AES_CM_128_HMAC_SHA1_80, a key per call) and sends one way:
+ * AES_CM_128_HMAC_SHA1_80 or --suite NAME, a key per call) and sends one way:
  *   srtp-rtp   A sends SRTP, B is offered plain RTP: the relay decrypts
  *   rtp-srtp   B sends RTP to the SRTP leg A: the relay encrypts
  *   srtp-srtp  both legs SRTP with their own keys: decrypt and encrypt
@@ -69,13 +69,17 @@ static bool record;   /* --record: every call recorded (NG "record call" in the 
 static bool oneway;   /* --oneway: A to B only */
 static enum { SRTP_NONE, SRTP_TO_RTP, RTP_TO_SRTP, SRTP_TO_SRTP } srtp_mode;
 
-#define TAG 10        /* AES_CM_128_HMAC_SHA1_80 */
+/* --suite (default AES_CM_128_HMAC_SHA1_80): its tag and master key +
+ * salt lengths */
+static enum srtp_suite suite = SRTP_AES_CM_128_HMAC_SHA1_80;
+static unsigned tag_len = 10, ks_len = 30;
+#define KS_MAX 64
 
-/* A's master key and salt for @call (30 bytes). */
+/* A's master key and salt for @call (ks_len bytes). */
 static void
-call_key(unsigned call, uint8_t ks[30])
+call_key(unsigned call, uint8_t ks[KS_MAX])
 {
-	for (unsigned i = 0; i < 30; i++)
+	for (unsigned i = 0; i < ks_len; i++)
 		ks[i] = (uint8_t)(call * 131u + i * 7u + (call >> 8) + 1);
 }
 
@@ -101,7 +105,8 @@ static unsigned
 ng_req(int fd, const struct sockaddr_in *ng, const char *cmd, unsigned call, uint32_t ip,
        unsigned port, uint32_t *relay)
 {
-	char sdp[512], msg[1536], rep[8192], ips[INET_ADDRSTRLEN], cid[40], b64[64] = "";
+	char sdp[512], msg[1536], rep[8192], ips[INET_ADDRSTRLEN], cid[40], b64[96] = "",
+	     cl_crypto[96] = "";
 	bool offer = strcmp(cmd, "offer") == 0;
 	/* SDES on A's leg (the offer), and on B's in srtp-srtp */
 	bool crypto = srtp_mode != SRTP_NONE && (offer || srtp_mode == SRTP_TO_SRTP);
@@ -110,15 +115,16 @@ ng_req(int fd, const struct sockaddr_in *ng, const char *cmd, unsigned call, uin
 
 	inet_ntop(AF_INET, &ip, ips, sizeof(ips));
 	if (crypto) {
-		uint8_t ks[30];
+		uint8_t ks[KS_MAX];
 
 		call_key(offer ? call : call + 100000u, ks);
-		sdp_b64_encode(ks, sizeof(ks), b64, sizeof(b64));
+		sdp_b64_encode(ks, ks_len, b64, sizeof(b64));
 	}
+	if (crypto)
+		snprintf(cl_crypto, sizeof(cl_crypto), "a=crypto:1 %s inline:", srtp_suite_name(suite));
 	sl = snprintf(sdp, sizeof(sdp),
 		      "v=0\r\nc=IN IP4 %s\r\nm=audio %u RTP/%s 0\r\n%s%s%s", ips, port,
-		      crypto ? "SAVP" : "AVP", crypto ? "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" : "",
-		      b64, crypto ? "\r\n" : "");
+		      crypto ? "SAVP" : "AVP", cl_crypto, b64, crypto ? "\r\n" : "");
 	cl = snprintf(cid, sizeof(cid), "mg-%d-%u", (int)getpid(), call);
 	n = snprintf(msg, sizeof(msg),
 		     "%s%d-%u d7:command%zu:%s7:call-id%d:%s8:from-tag1:A%s%s%s%s3:sdp%d:%se", cmd,
@@ -294,6 +300,16 @@ main(int argc, char **argv)
 				return 2;
 			}
 			oneway = oneway || srtp_mode != SRTP_NONE;
+		} else if (strcmp(o, "--suite") == 0) {
+			int su = srtp_suite_by_name(v, strlen(v));
+
+			if (su < 0) {
+				fprintf(stderr, "memif_gen: unknown SRTP suite %s\n", v);
+				return 2;
+			}
+			suite = (enum srtp_suite)su;
+			ks_len = srtp_suite_key_len(suite) + srtp_suite_salt_len(suite);
+			tag_len = strstr(v, "GCM") ? 16 : strstr(v, "_32") ? 4 : 10;
 		} else if (strcmp(o, "--relay") == 0) {
 			inet_pton(AF_INET, v, &ip_relay);
 		} else if (strcmp(o, "--a") == 0) {
@@ -410,15 +426,15 @@ main(int argc, char **argv)
 		n_frames = 0;
 		for (unsigned i = 0; i < calls; i++) {
 			bool a = srtp_mode != RTP_TO_SRTP, b = !oneway || srtp_mode == RTP_TO_SRTP;
-			unsigned extra = a && srtp_mode != SRTP_NONE ? TAG : 0;
+			unsigned extra = a && srtp_mode != SRTP_NONE ? tag_len : 0;
 
 			if (a) {
 				if (extra) {
-					uint8_t ks[30];
+					uint8_t ks[KS_MAX];
 
 					call_key(i, ks);
-					if (srtp_xf_create(&xf[n_frames], SRTP_ENGINE_IPSECMB,
-							   SRTP_AES_CM_128_HMAC_SHA1_80, ks, ks + 16) < 0) {
+					if (srtp_xf_create(&xf[n_frames], SRTP_ENGINE_IPSECMB, suite, ks,
+							   ks + srtp_suite_key_len(suite)) < 0) {
 						fprintf(stderr, "memif_gen: SRTP context\n");
 						return 1;
 					}
@@ -468,7 +484,7 @@ main(int argc, char **argv)
 					rtp[2] = (uint8_t)(seq >> 8);
 					rtp[3] = (uint8_t)seq;
 					ops[nops++] = (struct srtp_op){ .x = xf[cursor], .st = &xs[cursor],
-						.pkt = rtp, .len = 172, .cap = 172 + TAG,
+						.pkt = rtp, .len = 172, .cap = 172 + tag_len,
 						.kind = SRTP_OP_PROTECT };
 				}
 				cursor = cursor + 1 == n_frames ? 0 : cursor + 1;

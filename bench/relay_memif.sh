@@ -21,8 +21,9 @@
 # reports its rate as a share of the plain one and what the dsp role got
 # through (dsp_payloads) or had to skip (dsp_ring_full).
 #
-# SRTP (SDES AES_CM_128_HMAC_SHA1_80, a key per call; one direction, so
-# each call is one SRTP stream): MODES="oneway srtp-rtp rtp-srtp srtp-srtp"
+# SRTP (SDES AES_CM_128_HMAC_SHA1_80, or SUITE=AEAD_AES_128_GCM etc., a
+# key per call; one direction, so each call is one SRTP stream):
+# MODES="oneway srtp-rtp rtp-srtp srtp-srtp"
 #   oneway     plain RTP A to B: the reference for the SRTP modes
 #   srtp-rtp   A's SRTP decrypted by the relay to plain B
 #   rtp-srtp   B's RTP encrypted by the relay to SRTP A
@@ -96,7 +97,7 @@ for k in "${LOADS[@]}"; do
     gmode=()
     case "$mode" in
         oneway) gmode=(--oneway) ;;
-        srtp-rtp|rtp-srtp|srtp-srtp) gmode=(--srtp "$mode") ;;
+        srtp-rtp|rtp-srtp|srtp-srtp) gmode=(--srtp "$mode" --suite "${SUITE:-AES_CM_128_HMAC_SHA1_80}") ;;
     esac
     rm -f "$W/m.sock"
     "$BUILD/callplane-dp" -c "$W/c.yaml" --file-prefix "cpbm$$" > "$W/dp.log" 2>&1 &
@@ -139,16 +140,16 @@ print(d.get("dsp_payloads", 0), d.get("dsp_ring_full", 0), d.get("rec_packets", 
             # the transform alone on one core, same stream count, this run
             ceil_x=$("$BUILD/bench/srtp_bench" 2 "$k" | python3 -c '
 import re, sys
-eng = sys.argv[1]; mode = sys.argv[2]
+eng = sys.argv[1]; mode = sys.argv[2]; suite = sys.argv[3]
 for l in sys.stdin:
-    if l.startswith("srtp AES_CM_128_HMAC_SHA1_80"):
+    if l.startswith("srtp " + suite + " "):
         m = re.search(r"ipsec-mb protect +(\d+) ns, unprotect +(\d+) ns.*openssl +(\d+) / +(\d+) ns(?:; libsrtp +(\d+) / +(\d+))?", l)
         p, u = {"ipsec-mb": (m[1], m[2]), "openssl": (m[3], m[4]), "libsrtp": (m[5], m[6])}[eng]
         if p is None: print(0); break
         ns = {"srtp-rtp": int(u), "rtp-srtp": int(p), "srtp-srtp": int(p) + int(u)}[mode]
         print(1e9 / ns); break
 else:
-    print(0)' "${ENGINE:-ipsec-mb}" "$mode")
+    print(0)' "${ENGINE:-ipsec-mb}" "$mode" "${SUITE:-AES_CM_128_HMAC_SHA1_80}")
             ;;
     esac
     kill "$DP"; wait "$DP" 2>/dev/null; DP=""
