@@ -255,6 +255,31 @@ sdp_b64_encode(const uint8_t *in, size_t len, char *out, size_t cap)
 	return n;
 }
 
+/* An a=crypto key lifetime (RFC 4568 6.1): "2^N" or a decimal number of
+ * packets; 0 if it is neither or does not fit 64 bits. */
+static uint64_t
+lifetime_value(const char *f, size_t n)
+{
+	uint64_t v = 0;
+
+	if (n >= 3 && f[0] == '2' && f[1] == '^') {
+		for (size_t i = 2; i < n; i++) {
+			if (f[i] < '0' || f[i] > '9' || v > 63)
+				return 0;
+			v = v * 10 + (uint64_t)(f[i] - '0');
+		}
+		return v <= 63 ? (uint64_t)1 << v : 0;
+	}
+	if (n == 0 || n > 19)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (f[i] < '0' || f[i] > '9')
+			return 0;
+		v = v * 10 + (uint64_t)(f[i] - '0');
+	}
+	return v;
+}
+
 /* "<tag> <suite> inline:<key||salt base64>[|lifetime][|MKI:len] [params]";
  * only the first key parameter is used. NULL, or what is wrong. */
 static const char *
@@ -294,10 +319,12 @@ parse_crypto(const char *s, const char *end, struct sdp_media *m)
 
 		while (s < end && *s != '|' && *s != ' ' && *s != ';')
 			s++;
-		if (memchr(f, ':', (size_t)(s - f)) != NULL)
+		if (memchr(f, ':', (size_t)(s - f)) != NULL) {
 			c->mki = true;
-		else
+		} else {
 			c->lifetime = true;
+			c->lifetime_pkts = lifetime_value(f, (size_t)(s - f));
+		}
 	}
 	while (s < end && *s == ' ')
 		s++;

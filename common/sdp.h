@@ -34,6 +34,7 @@ struct sdp_crypto {
 	uint8_t key[SDP_KEY_MAX];    /* master key || master salt, decoded */
 	unsigned key_len;
 	bool lifetime;               /* |lifetime given */
+	uint64_t lifetime_pkts;      /* its value ("2^N" or decimal; 0: not a number) */
 	bool mki;                    /* |MKI:length given */
 	bool session_params;         /* anything after the key parameters */
 };

@@ -128,6 +128,7 @@ uint32_t flow_build_headers(struct rte_mbuf *m, const struct flow_stream *o,
 			    const struct dp_port *op, uint8_t *udp, uint16_t udp_len);
 
 #define FLOW_HELD (-2)   /* flow_forward handed the packet to the dsp role */
+#define FLOW_PROTECT (-3) /* flow_forward left the SRTP protect to the burst */
 
 /*
  * Worker lcore, a burst at a time: the stream map word of media packet
@@ -176,10 +177,18 @@ flow_prefetch_out(uint32_t word)
  * Returns the output port index and rewrites @m in place, or returns -1
  * after counting the drop reason in *why (the caller frees).
  * @rx: NULL, or the unprotect already done for it in this burst
- * (flow_srtp_rx_prep, then srtp_xf_burst).
+ * (flow_srtp_rx_prep, then srtp_xf_burst). @tx: NULL, or where to leave
+ * the protect of a packet that leaves as SRTP: then it returns
+ * FLOW_PROTECT, and after srtp_xf_burst of those ops the worker finishes
+ * the packet with flow_protect_finish.
  */
 int flow_forward(unsigned lc, uint16_t pidx, struct rte_mbuf *m, enum dp_counter *why,
-		 const struct srtp_op *rx, uint32_t idx);
+		 const struct srtp_op *rx, uint32_t idx, struct srtp_op *tx);
+
+/* Worker lcore: a packet of stream @idx (+ 1) whose protect @tx is done:
+ * the output port index, its headers written; or -1 and *why. */
+int flow_protect_finish(unsigned lc, uint32_t idx, struct rte_mbuf *m, const struct srtp_op *tx,
+			enum dp_counter *why);
 
 /*
  * Worker lcore, before flow_forward of a burst: if @m is for an SRTP

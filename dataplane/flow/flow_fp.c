@@ -216,7 +216,7 @@ flow_srtp_rx_prep(uint32_t idx, struct rte_mbuf *m, struct srtp_op *op)
 
 int
 flow_forward(unsigned lc, uint16_t pidx, struct rte_mbuf *m, enum dp_counter *why,
-	     const struct srtp_op *rx, uint32_t idx)
+	     const struct srtp_op *rx, uint32_t idx, struct srtp_op *tx)
 {
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	struct rte_udp_hdr *udp;
@@ -342,6 +342,18 @@ flow_forward(unsigned lc, uint16_t pidx, struct rte_mbuf *m, enum dp_counter *wh
 		*why = DP_C_drop_playback;
 		return -1;
 	}
+	if (o->srtp_tx != NULL && tx != NULL && !mask) {
+		/* protected with the rest of the burst: flow_protect_finish */
+		unsigned n = udp_len - sizeof(*udp), room = rte_pktmbuf_tailroom(m);
+
+		tx->x = o->srtp_tx;
+		tx->st = &o->srtp_tx_st;
+		tx->pkt = (uint8_t *)(udp + 1);
+		tx->len = (uint16_t)n;
+		tx->cap = (uint16_t)RTE_MIN(n + room, (unsigned)UINT16_MAX);
+		tx->kind = o->rtcp ? SRTP_OP_PROTECT_RTCP : SRTP_OP_PROTECT;
+		return FLOW_PROTECT;
+	}
 	if (o->srtp_tx != NULL) {
 		uint8_t *p = (uint8_t *)(udp + 1);
 		unsigned n = udp_len - sizeof(*udp), room = rte_pktmbuf_tailroom(m);
@@ -405,5 +417,37 @@ flow_forward(unsigned lc, uint16_t pidx, struct rte_mbuf *m, enum dp_counter *wh
 		*why = DP_C_dsp_ring_full;
 		return -1;
 	}
+	return o->port_idx;
+}
+
+int
+flow_protect_finish(unsigned lc, uint32_t idx, struct rte_mbuf *m, const struct srtp_op *tx,
+		    enum dp_counter *why)
+{
+	const struct flow_stream *o = &flow_streams[flow_streams[idx - 1].out];
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(tx->pkt - sizeof(struct rte_udp_hdr));
+	const uint8_t *l3;
+	uint16_t udp_len;
+
+	if (unlikely(tx->rc < 0 ||
+		     rte_pktmbuf_append(m, (uint16_t)((unsigned)tx->rc - tx->len)) == NULL)) {
+		*why = DP_C_drop_srtp_tx;
+		return -1;
+	}
+	DP_COUNT(lc, o->port_idx, srtp_encrypted, 1);
+	udp_len = (uint16_t)(sizeof(*udp) + (unsigned)tx->rc);
+	udp->dgram_len = rte_cpu_to_be_16(udp_len);
+	if (unlikely(flow_build_headers(m, o, &dp.ports[o->port_idx], (uint8_t *)udp,
+					udp_len) == 0)) {
+		*why = DP_C_drop_tx_full;
+		return -1;
+	}
+	udp->src_port = o->local_port;
+	udp->dst_port = o->peer_port;
+	/* a new payload: summed anew */
+	l3 = rte_pktmbuf_mtod(m, uint8_t *) + sizeof(struct rte_ether_hdr);
+	udp->dgram_cksum = 0;
+	udp->dgram_cksum = o->v6 ? rte_ipv6_udptcp_cksum((const struct rte_ipv6_hdr *)l3, udp)
+				 : rte_ipv4_udptcp_cksum((const struct rte_ipv4_hdr *)l3, udp);
 	return o->port_idx;
 }

@@ -610,14 +610,19 @@ is_savp(const char *p)
 
 /* The first a=crypto of @sm we can use (a suite we have, the key length
  * it needs, no MKI), of @suite and @tag when those are >= 0. */
+/* a=crypto keys with a shorter lifetime would need re-keying mid-call;
+ * 2^31 packets is 497 days at 50 packets/s */
+#define SDES_MIN_LIFETIME (UINT64_C(1) << 31)
+
 static const struct sdp_crypto *
-sdes_pick(const struct sdp_media *sm, int suite, int tag)
+sdes_pick(const struct sdp_media *sm, int suite, int tag, uint32_t allow)
 {
 	for (unsigned i = 0; i < sm->n_crypto; i++) {
 		const struct sdp_crypto *c = &sm->crypto[i];
 		int s = srtp_suite_by_name(c->suite, strlen(c->suite));
 
-		if (s < 0 || c->mki || (suite >= 0 && s != suite) || (tag >= 0 && (int)c->tag != tag))
+		if (s < 0 || c->mki || (suite >= 0 && s != suite) || (tag >= 0 && (int)c->tag != tag) ||
+		    !(allow & (1u << s)) || (c->lifetime && c->lifetime_pkts < SDES_MIN_LIFETIME))
 			continue;
 		if (c->key_len != srtp_suite_key_len(s) + srtp_suite_salt_len(s))
 			continue;
@@ -626,10 +631,71 @@ sdes_pick(const struct sdp_media *sm, int suite, int tag)
 	return NULL;
 }
 
-/* The offerer's leg (@l, from its SDP @sm) and the answerer's (@o, in the
- * protocol @want): keys picked and made. An error text, or NULL. */
+/*
+ * NG "SDES" options of an offer (rtpengine's list, or flags spelled
+ * "SDES-<option>"): "no-<suite>" leaves a suite out, "only-<suite>"
+ * allows just the suites so named, for the offerer's a=crypto we accept
+ * and the suite we offer the other leg. Any other option would change
+ * what the call does and is refused by name. *allow: a bit per suite.
+ */
 static const char *
-sdes_offer(struct ng_sdes *a, struct ng_sdes *o, const struct sdp_media *sm, const char *want)
+sdes_options(const struct ben_doc *doc, uint32_t *allow)
+{
+	static char reason[160];
+	const struct ben_node *l = get_key(doc, "SDES");
+	const struct ben_node *f = ben_dict_get(doc, &doc->nodes[0], "flags");
+	uint32_t only = 0;
+
+	*allow = (1u << SRTP_SUITE_COUNT) - 1;
+	if (l != NULL && l->type != BEN_LIST)
+		return "SDES must be a list of options";
+	for (int pass = 0; pass < 2; pass++) {
+		const struct ben_node *lst = pass ? (f && f->type == BEN_LIST ? f : NULL) : l;
+
+		for (const struct ben_node *i = lst ? ben_next(doc, lst, NULL) : NULL; i;
+		     i = ben_next(doc, lst, i)) {
+			const char *o = i->str;
+			size_t n = i->len;
+			int su;
+
+			if (i->type != BEN_STR)
+				return "SDES options must be strings";
+			if (pass) {
+				if (n < 5 || memcmp(o, "SDES-", 5) != 0)
+					continue;   /* a flag that is not about SDES */
+				o += 5;
+				n -= 5;
+			}
+			if (n > 3 && memcmp(o, "no-", 3) == 0 &&
+			    (su = srtp_suite_by_name(o + 3, n - 3)) >= 0) {
+				*allow &= ~(1u << su);
+			} else if (n > 5 && memcmp(o, "only-", 5) == 0 &&
+				   (su = srtp_suite_by_name(o + 5, n - 5)) >= 0) {
+				only |= 1u << su;
+			} else {
+				snprintf(reason, sizeof(reason),
+					 (n > 3 && memcmp(o, "no-", 3) == 0) ||
+						 (n > 5 && memcmp(o, "only-", 5) == 0)
+						 ? "SDES option '%.*s' names a suite this relay does not have"
+						 : "SDES option '%.*s' is not supported (no-<suite>, only-<suite>)",
+					 (int)RTE_MIN(n, 48u), o);
+				return reason;
+			}
+		}
+	}
+	if (only)
+		*allow &= only;
+	if (*allow == 0)
+		return "SDES options leave no suite";
+	return NULL;
+}
+
+/* The offerer's leg (@l, from its SDP @sm) and the answerer's (@o, in the
+ * protocol @want), with the suites @allow lets through: keys picked and
+ * made. An error text, or NULL. */
+static const char *
+sdes_offer(struct ng_sdes *a, struct ng_sdes *o, const struct sdp_media *sm, const char *want,
+	   uint32_t allow)
 {
 	memset(a, 0, sizeof(*a));
 	memset(o, 0, sizeof(*o));
@@ -638,13 +704,19 @@ sdes_offer(struct ng_sdes *a, struct ng_sdes *o, const struct sdp_media *sm, con
 	a->srtp = is_savp(a->proto);
 	o->srtp = is_savp(o->proto);
 	if (a->srtp) {
-		const struct sdp_crypto *c = sdes_pick(sm, -1, -1);
+		const struct sdp_crypto *c = sdes_pick(sm, -1, -1, allow);
 
-		if (c == NULL)
-			return sm->n_crypto ? "No usable a=crypto in the offer (a suite we support, "
-					      "its key length, no MKI)"
+		if (c == NULL) {
+			for (unsigned i = 0; i < sm->n_crypto; i++)
+				if (sm->crypto[i].lifetime &&
+				    sm->crypto[i].lifetime_pkts < SDES_MIN_LIFETIME)
+					return "a=crypto key lifetime under 2^31 packets: re-keying is "
+					       "not supported";
+			return sm->n_crypto ? "No usable a=crypto in the offer (a suite we support "
+					      "and the SDES options allow, its key length, no MKI)"
 					    : "RTP/SAVP offer without a=crypto (only SDES keying is "
 					      "supported)";
+		}
 		a->suite = srtp_suite_by_name(c->suite, strlen(c->suite));
 		a->tag = c->tag;
 		memcpy(a->rx_key, c->key, c->key_len);
@@ -653,7 +725,9 @@ sdes_offer(struct ng_sdes *a, struct ng_sdes *o, const struct sdp_media *sm, con
 			return "No randomness for an SRTP key";
 	}
 	if (o->srtp) {
-		o->suite = a->srtp ? a->suite : SRTP_AES_CM_128_HMAC_SHA1_80;
+		/* the offerer's suite, or the first allowed (AES_CM_128_HMAC_SHA1_80
+		 * unless the SDES options leave it out) */
+		o->suite = a->srtp ? a->suite : __builtin_ctz(allow);
 		o->tag = 1;
 		if (RAND_bytes(o->tx_key, (int)(srtp_suite_key_len(o->suite) +
 					       srtp_suite_salt_len(o->suite))) != 1)
@@ -670,7 +744,7 @@ sdes_answer(struct ng_sdes *o, const struct sdp_media *sm)
 		return o->srtp ? "The answer is not RTP/SAVP though SRTP was offered to it"
 			       : "The answer is RTP/SAVP though plain RTP was offered to it";
 	if (o->srtp) {
-		const struct sdp_crypto *c = sdes_pick(sm, o->suite, -1);
+		const struct sdp_crypto *c = sdes_pick(sm, o->suite, -1, ~0u);
 
 		if (c == NULL)
 			return "The answer has no usable a=crypto for the offered suite";
@@ -709,7 +783,7 @@ static const char *
 unsupported_options(const struct ben_doc *doc, const struct sdp *sdp)
 {
 	static const char *const keys[] = {
-		"ICE", "DTLS", "SDES", "OSRTP", "codec", "rtcp mux", "T.38", "replace",
+		"ICE", "DTLS", "OSRTP", "codec", "rtcp mux", "T.38", "replace",
 		"media address", "DTLS fingerprint", "ptime", "xmlrpc callback",
 		"direction",
 	};
@@ -750,12 +824,20 @@ unsupported_options(const struct ben_doc *doc, const struct sdp *sdp)
 			return "flags must be a list of strings";
 		for (size_t k = 0; k < RTE_DIM(ok_flags) && !ok; k++)
 			ok = ng_name_eq(i->str, i->len, ok_flags[k]);
+		ok = ok || (i->len > 5 && memcmp(i->str, "SDES-", 5) == 0);   /* sdes_options */
 		if (!ok) {
 			snprintf(reason, sizeof(reason),
 				 "Flag '%.*s' is not supported by this dataplane yet",
 				 (int)RTE_MIN(i->len, 40u), i->str);
 			return reason;
 		}
+	}
+	{
+		uint32_t allow;
+		const char *e = sdes_options(doc, &allow);
+
+		if (e != NULL)
+			return e;
 	}
 	return NULL;
 }
@@ -784,7 +866,7 @@ re_offer(struct ben_buf *b, struct ng_call *c, const struct ben_node *ft,
 		return "Re-offer may not change the address family";
 	for (unsigned i = 0; i < c->n_media; i++) {
 		const struct ng_sdes *l = &c->sdes[i][from_a ? 0 : 1];
-		const struct sdp_crypto *k = l->srtp ? sdes_pick(&sdp->media[i], l->suite, -1) : NULL;
+		const struct sdp_crypto *k = l->srtp ? sdes_pick(&sdp->media[i], l->suite, -1, ~0u) : NULL;
 
 		if (is_savp(sdp->media[i].proto) != l->srtp)
 			return "Re-offer may not switch between RTP and SRTP";
@@ -872,10 +954,14 @@ do_offer(struct ben_buf *b, const struct ben_doc *doc, const char *ck, size_t ck
 		/* SDES first: nothing is allocated for an offer we refuse */
 		static struct ng_sdes sa[SDP_MAX_MEDIA], sb[SDP_MAX_MEDIA];
 		const struct ben_node *tp = get_key(doc, "transport protocol");
+		uint32_t allow;
+
+		if ((e = sdes_options(doc, &allow)) != NULL)
+			return e;
 
 		for (unsigned i = 0; i < sdp.n_media; i++)
 			if ((e = sdes_offer(&sa[i], &sb[i], &sdp.media[i],
-					    tp ? sdes_proto(tp->str, tp->len) : NULL)) != NULL)
+					    tp ? sdes_proto(tp->str, tp->len) : NULL, allow)) != NULL)
 				return e;
 		struct ng_sdes (*sd)[2] = calloc(sdp.n_media, sizeof(*sd));
 

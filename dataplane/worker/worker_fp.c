@@ -63,7 +63,9 @@ rx_port(struct wstate *ws, struct dp_worker *w, unsigned lc, uint16_t pidx)
 {
 	const struct dp_port *p = &dp.ports[pidx];
 	struct rte_mbuf *pkts[DP_BURST], *host[DP_BURST];
-	struct srtp_op ops[DP_BURST];
+	struct srtp_op ops[DP_BURST], txo[DP_BURST];
+	uint8_t tx_of[DP_BURST];
+	unsigned ntx = 0;
 	const uint32_t *word[DP_BURST];
 	uint32_t sidx[DP_BURST];
 	uint8_t verdict[DP_BURST], op_of[DP_BURST];
@@ -121,9 +123,12 @@ rx_port(struct wstate *ws, struct dp_worker *w, unsigned lc, uint16_t pidx)
 		case DP_V_MEDIA: {
 			int out = flow_forward(lc, pidx, m, &why,
 					       op_of[i] != UINT8_MAX ? &ops[op_of[i]] : NULL,
-					       sidx[i]);
+					       sidx[i], &txo[ntx]);
 
-			if (out == FLOW_HELD) {
+			if (out == FLOW_PROTECT) {
+				/* sent after the burst's protects (below) */
+				tx_of[ntx++] = (uint8_t)i;
+			} else if (out == FLOW_HELD) {
 				/* the dsp role holds it (in-band DTMF masking) and
 				 * hands it back to a worker to send */
 				dp_stats[lc][pidx].c[DP_C_relayed]++;
@@ -140,6 +145,23 @@ rx_port(struct wstate *ws, struct dp_worker *w, unsigned lc, uint16_t pidx)
 			dp_stats[lc][pidx].c[why]++;
 			rte_pktmbuf_free(m);
 			break;
+		}
+	}
+	if (ntx) {
+		/* the packets that leave as SRTP, protected together */
+		srtp_xf_burst(txo, ntx);
+		for (unsigned k = 0; k < ntx; k++) {
+			struct rte_mbuf *m = pkts[tx_of[k]];
+			enum dp_counter why = DP_C_drop_srtp_tx;
+			int out = flow_protect_finish(lc, sidx[tx_of[k]], m, &txo[k], &why);
+
+			if (out >= 0) {
+				dp_stats[lc][pidx].c[DP_C_relayed]++;
+				tx_enqueue(ws, w, lc, (uint16_t)out, m);
+			} else {
+				dp_stats[lc][pidx].c[why]++;
+				rte_pktmbuf_free(m);
+			}
 		}
 	}
 	DP_COUNT(lc, pidx, rx_pkts, n);

@@ -95,7 +95,7 @@ d4:flagli-0eee|negative zero
 d5:flagsllllllllllllllllllllllllllllllllllllllllll|nested deeper than 32
 d7:command4:ping3:xyzi00ee|leading zero
 d7:command5:offer7:call-id3:opt8:from-tag1:a3:ICE6:remove3:sdp51:v=0\r\nc=IN IP4 198.18.0.10\r\nm=audio 6000 RTP/AVP 0\r\ne|Option 'ICE' is not supported
-d7:command5:offer7:call-id3:opt8:from-tag1:a4:SDESl3:offe3:sdp51:v=0\r\nc=IN IP4 198.18.0.10\r\nm=audio 6000 RTP/AVP 0\r\ne|Option 'SDES' is not supported
+d7:command5:offer7:call-id3:opt8:from-tag1:a4:SDESl3:offe3:sdp51:v=0\r\nc=IN IP4 198.18.0.10\r\nm=audio 6000 RTP/AVP 0\r\ne|SDES option 'off' is not supported (no-<suite>, only-<suite>)
 d7:command5:offer7:call-id3:opt8:from-tag1:a5:flagsl10:asymmetrice3:sdp51:v=0\r\nc=IN IP4 198.18.0.10\r\nm=audio 6000 RTP/AVP 0\r\ne|Flag 'asymmetric' is not supported
 d7:command5:offer7:call-id3:opt8:from-tag1:a5:flags3:all3:sdp51:v=0\r\nc=IN IP4 198.18.0.10\r\nm=audio 6000 RTP/AVP 0\r\ne|flags must be a list
 d7:command5:offer7:call-id3:opt8:from-tag1:a18:transport-protocol17:UDP/TLS/RTP/SAVPF3:sdp51:v=0\r\nc=IN IP4 198.18.0.10\r\nm=audio 6000 RTP/AVP 0\r\ne|Transport protocol 'UDP/TLS/RTP/SAVPF' is not supported
@@ -201,8 +201,28 @@ EOF
         test $(( $(stat srtp_decrypted) - d0 )) -eq 300
     ng "sd$suite" "d7:command6:delete7:call-id2:s1e" > /dev/null
 done
-REP=$(ng so2 "d7:command5:offer7:call-id2:s28:from-tag1:A3:sdp$(benstr "$(printf 'v=0\r\nc=IN IP4 %s\r\nm=audio 6100 RTP/SAVP 0\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz|2^20|1:4\r\n' "$TB_CARRIER_IP4")")e")
+REP=$(ng so2 "d7:command5:offer7:call-id2:s28:from-tag1:A3:sdp$(benstr "$(printf 'v=0\r\nc=IN IP4 %s\r\nm=audio 6100 RTP/SAVP 0\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz|2^31|1:4\r\n' "$TB_CARRIER_IP4")")e")
 check "an offer whose only key has an MKI is refused clearly" grep -q "No usable a=crypto" <<<"$REP"
+REP=$(ng so4 "d7:command5:offer7:call-id2:s48:from-tag1:A3:sdp$(benstr "$(printf 'v=0\r\nc=IN IP4 %s\r\nm=audio 6100 RTP/SAVP 0\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz|2^20\r\n' "$TB_CARRIER_IP4")")e")
+check "a key lifetime that would need re-keying (2^20) is refused clearly" \
+    grep -q "key lifetime under 2^31 packets: re-keying is not supported" <<<"$REP"
+# NG "SDES" options: only-/no-<suite> pick what is accepted and offered
+TWO=$(printf 'v=0\r\nc=IN IP4 %s\r\nm=audio 6100 RTP/SAVP 0\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\na=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n' "$TB_CARRIER_IP4")
+REP=$(ng so5 "d7:command5:offer7:call-id2:s58:from-tag1:A4:SDESl21:only-AEAD_AES_128_GCMe3:sdp$(benstr "$TWO")e")
+check "SDES only-AEAD_AES_128_GCM: an offer without that suite is refused" grep -q "No usable a=crypto" <<<"$REP"
+REP=$(ng so6 "d7:command5:offer7:call-id2:s68:from-tag1:A18:transport protocol7:RTP/AVP4:SDESl26:no-AES_CM_128_HMAC_SHA1_80e3:sdp$(benstr "$TWO")e")
+REP2=$(ng sa6 "d7:command6:answer7:call-id2:s68:from-tag1:A6:to-tag1:B3:sdp$(benstr "$(printf 'v=0\r\nc=IN IP4 %s\r\nm=audio 7100 RTP/AVP 0\r\n' "$TB_AGENTS_IP4")")e")
+check "SDES no-AES_CM_128_HMAC_SHA1_80: the offerer's second key (SHA1_32, tag 2) is the one answered" \
+    grep -q "a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:" <<<"$REP2"
+ng sd6 "d7:command6:delete7:call-id2:s6e" >/dev/null
+PLAIN=$(printf 'v=0\r\nc=IN IP4 %s\r\nm=audio 6100 RTP/AVP 0\r\n' "$TB_CARRIER_IP4")
+REP=$(ng so7 "d7:command5:offer7:call-id2:s78:from-tag1:A18:transport protocol8:RTP/SAVP5:flagsl26:SDES-only-AEAD_AES_256_GCMe3:sdp$(benstr "$PLAIN")e")
+check "RTP to SRTP with the flag SDES-only-AEAD_AES_256_GCM: the SRTP leg is offered that suite" \
+    grep -q "a=crypto:1 AEAD_AES_256_GCM inline:" <<<"$REP"
+ng sd7 "d7:command6:delete7:call-id2:s7e" >/dev/null
+REP=$(ng so8 "d7:command5:offer7:call-id2:s88:from-tag1:A4:SDESl14:no-AES_999_XYZe3:sdp$(benstr "$TWO")e")
+check "an SDES option naming an unknown suite is refused by name" \
+    grep -q "SDES option 'no-AES_999_XYZ' names a suite this relay does not have" <<<"$REP"
 REP=$(ng so3 "d7:command5:offer7:call-id2:s38:from-tag1:A3:sdp$(benstr "$(printf 'v=0\r\nc=IN IP4 %s\r\nm=audio 6100 RTP/SAVP 0\r\n' "$TB_CARRIER_IP4")")e")
 check "an RTP/SAVP offer without a=crypto is refused clearly" grep -q "without a=crypto" <<<"$REP"
 
