@@ -152,7 +152,8 @@ else:
     print(0)' "${ENGINE:-ipsec-mb}" "$mode" "${SUITE:-AES_CM_128_HMAC_SHA1_80}")
             ;;
     esac
-    kill "$DP"; wait "$DP" 2>/dev/null; DP=""
+    kill "$DP" 2>/dev/null || { echo "relay_memif: callplane-dp died:" >&2; tail -20 "$W/dp.log" >&2; }
+    wait "$DP" 2>/dev/null; DP=""
     plain=$(python3 - "$k" "$out" "$ceil" "$hz" "$up" "$busy" "$drops" "$mode" "$plain" $dsp "$ceil_x" "${s1:-0 0}" "${s2:-0 0}" "$W/res" <<'PY'
 import re, sys
 (k, out, ceil, hz, up, busy, drops, mode, plain, dsp_ok, dsp_full, rec_ok, rec_full, rec_off,
