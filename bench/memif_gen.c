@@ -22,7 +22,7 @@
  * names (the relay spreads calls over its media addresses).
  *
  *   memif_gen [EAL args] -- --ng IP:PORT --relay IP --a IP --b IP
- *             --calls K --secs S [--oneway] [--srtp MODE]
+ *             --calls K --secs S [--oneway] [--srtp MODE] [--suite NAME] [--hold]
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -67,6 +67,7 @@ on_signal(int s)
 static bool detect;   /* --detect: in-band DTMF detection on every call */
 static bool record;   /* --record: every call recorded (NG "record call" in the answer) */
 static bool oneway;   /* --oneway: A to B only */
+static bool hold;     /* --hold: stay attached after the run until SIGTERM */
 static enum { SRTP_NONE, SRTP_TO_RTP, RTP_TO_SRTP, SRTP_TO_SRTP } srtp_mode;
 
 /* --suite (default AES_CM_128_HMAC_SHA1_80): its tag and master key +
@@ -287,6 +288,9 @@ main(int argc, char **argv)
 			i--;    /* takes no value */
 		} else if (strcmp(o, "--record") == 0) {
 			record = true;
+			i--;    /* takes no value */
+		} else if (strcmp(o, "--hold") == 0) {
+			hold = true;
 			i--;    /* takes no value */
 		} else if (strcmp(o, "--oneway") == 0) {
 			oneway = true;
@@ -522,6 +526,15 @@ main(int argc, char **argv)
 		qsort(samples + warm, n_samples, sizeof(*samples), cmp_u64);
 		printf("calls=%u secs=%u tx=%" PRIu64 " rx=%" PRIu64 " median_pps=%" PRIu64 "\n", calls,
 		       n_samples, tx_total, rx_total, n_samples ? samples[warm + n_samples / 2] : 0);
+		fflush(stdout);
+	}
+	/* --hold: the memif stays connected (idle) until we are told to go,
+	 * so the relay is read and stopped before its peer leaves */
+	while (hold && !quit) {
+		uint16_t n = rte_eth_rx_burst(port, 0, rx, BURST);
+
+		rte_pktmbuf_free_bulk(rx, n);
+		usleep(1000);
 	}
 	rte_eth_dev_stop(port);
 	rte_eal_cleanup();

@@ -106,7 +106,7 @@ for k in "${LOADS[@]}"; do
     "$BUILD/bench/memif_gen" -l 0 --no-huge --no-pci -m $(( 512 + k * 3 / 1000 )) --file-prefix "cpgm$$" \
         --vdev="net_memif0,role=client,socket=$W/m.sock,id=0,socket-abstract=no" --log-level=3 -- \
         $([ "$mode" = detect ] && echo --detect) $([ "$mode" = record ] && echo --record) "${gmode[@]}" --ng 127.0.0.1:2299 --relay 198.19.0.1 --a 198.19.0.10 --b 198.19.0.20 \
-        --calls "$k" --secs "$SECS" > "$W/gen.out" 2>&1 &
+        --calls "$k" --secs "$SECS" --hold > "$W/gen.out" 2>&1 &
     GEN=$!
     # the worker's own cost: its busy cycles and relayed frames sampled
     # twice in the steady part of the run (after second 2, before the
@@ -117,10 +117,13 @@ for k in "${LOADS[@]}"; do
         if [ -z "$s1" ] && grep -q '^second 2:' "$W/gen.out"; then s1=$(sample); fi
         if [ -z "$s2" ] && grep -q "^second $(( SECS - 1 )):" "$W/gen.out"; then s2=$(sample); fi
         kill -0 "$GEN" 2>/dev/null || break
+        grep -q 'median_pps=' "$W/gen.out" && break
         sleep 0.1
     done
-    wait "$GEN"
-    out=$(tail -1 "$W/gen.out")
+    # the generator holds the memif open (--hold) until the dataplane has
+    # been read and stopped: a memif server whose client leaves while its
+    # worker polls can fault in the PMD
+    out=$(grep 'median_pps=' "$W/gen.out" | tail -1)
     hz=$("$TEL" --prefix "cpbm$$" --get /callplane/info tsc_hz)
     up=$("$TEL" --prefix "cpbm$$" --get /callplane/info uptime_s)
     busy=$("$TEL" --prefix "cpbm$$" --get /callplane/lcores 1.busy_cycles)
@@ -157,6 +160,7 @@ else:
     esac
     kill "$DP" 2>/dev/null || { echo "relay_memif: callplane-dp died:" >&2; tail -20 "$W/dp.log" >&2; }
     wait "$DP" 2>/dev/null; DP=""
+    kill "$GEN" 2>/dev/null; wait "$GEN" 2>/dev/null; GEN=""
     plain=$(python3 - "$k" "$out" "$ceil" "$hz" "$up" "$busy" "$drops" "$mode" "$plain" $dsp "$ceil_x" "${s1:-0 0}" "${s2:-0 0}" "$W/res" <<'PY'
 import re, sys
 (k, out, ceil, hz, up, busy, drops, mode, plain, dsp_ok, dsp_full, rec_ok, rec_full, rec_off,
