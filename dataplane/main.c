@@ -303,6 +303,21 @@ print_ready(void)
 	fflush(stdout);
 }
 
+/* A fatal error once the recorder runs: its closer thread is stopped
+ * before the EAL memory it reads goes away with the process. */
+static void __rte_noreturn __rte_format_printf(1, 2)
+die_after_rec(const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	rec_shutdown();
+	rte_exit(EXIT_FAILURE, "%s", msg);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -410,14 +425,14 @@ main(int argc, char **argv)
 		rte_exit(EXIT_FAILURE, "recorder: %s\n", rte_strerror(-rc));
 	rc = host_init();
 	if (rc < 0)
-		rte_exit(EXIT_FAILURE, "host stack: %s\n", rte_strerror(-rc));
+		die_after_rec("host stack: %s\n", rte_strerror(-rc));
 	dp_stats_telemetry_init();
 	rc = events_init();
 	if (rc < 0)
-		rte_exit(EXIT_FAILURE, "event channel: %s\n", strerror(-rc));
+		die_after_rec("event channel: %s\n", strerror(-rc));
 	rc = ngsrv_init();
 	if (rc < 0)
-		rte_exit(EXIT_FAILURE, "NG server: %s\n", strerror(-rc));
+		die_after_rec("NG server: %s\n", strerror(-rc));
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
