@@ -233,8 +233,9 @@ make_frame(struct rte_mempool *mp, uint32_t src, uint32_t dst, uint16_t sport, u
 	p[9] = (uint8_t)(ssrc >> 16);
 	p[10] = (uint8_t)(ssrc >> 8);
 	p[11] = (uint8_t)ssrc;
-	/* SRTP frames change every send: no UDP checksum (IPv4 allows it) */
-	u->dgram_cksum = extra ? 0 : rte_ipv4_udptcp_cksum(ip, u);
+	/* SRTP frames, and plain ones to an SRTP leg, change every send: no
+	 * UDP checksum (IPv4 allows it) */
+	u->dgram_cksum = extra || srtp_mode == RTP_TO_SRTP ? 0 : rte_ipv4_udptcp_cksum(ip, u);
 	return m;
 }
 
@@ -490,6 +491,15 @@ main(int argc, char **argv)
 					ops[nops++] = (struct srtp_op){ .x = xf[cursor], .st = &xs[cursor],
 						.pkt = rtp, .len = 172, .cap = 172 + tag_len,
 						.kind = SRTP_OP_PROTECT };
+				} else if (srtp_mode == RTP_TO_SRTP) {
+					/* plain RTP to an SRTP leg: a new sequence
+					 * number each send too (an SRTP sender may
+					 * not reuse an index; libsrtp refuses it) */
+					uint8_t *rtp = rte_pktmbuf_mtod_offset(tx[k], uint8_t *,
+									       FRAME - 172);
+
+					rtp[2] = (uint8_t)(seq >> 8);
+					rtp[3] = (uint8_t)seq;
 				}
 				cursor = cursor + 1 == n_frames ? 0 : cursor + 1;
 				if (cursor == 0)
