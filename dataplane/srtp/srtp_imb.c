@@ -259,6 +259,7 @@ prep_protect(IMB_MGR *m, struct srtp_op *op)
 	uint32_t ssrc;
 	int32_t delta;
 	IMB_JOB *j;
+	int rc;
 
 	if (hl == 0)
 		return -EINVAL;
@@ -266,8 +267,11 @@ prep_protect(IMB_MGR *m, struct srtp_op *op)
 		return -ENOSPC;
 	ssrc = srtp_rd32(pkt + 8);
 	op->index = srtp_estimate(st, (uint16_t)(pkt[2] << 8 | pkt[3]), &delta);
-	if (!st->init || delta > 0)
-		srtp_state_update(st, op->index, delta);
+	/* an index is protected once: a repeat (or one older than the window)
+	 * would reuse its keystream; refused as libsrtp refuses it */
+	if (st->init && (rc = srtp_replay_check(st->win, delta)) < 0)
+		return rc;
+	srtp_state_update(st, op->index, delta);
 	j = job_new(m, op);
 	if (si->gcm) {
 		srtp_gcm_iv(op->iv, d->salt, ssrc, op->index);

@@ -370,6 +370,9 @@ srtp_evp_protect(struct srtp_xf *x, struct srtp_xf_state *st, uint8_t *pkt, unsi
 	seq = (uint16_t)(pkt[2] << 8 | pkt[3]);
 	ssrc = srtp_rd32(pkt + 8);
 	index = srtp_estimate(st, seq, &delta);
+	/* an index is protected once (no keystream reuse), as libsrtp does */
+	if (st->init && (rc = srtp_replay_check(st->win, delta)) < 0)
+		return rc;
 	if (si->gcm) {
 		uint8_t iv[12];
 
@@ -386,8 +389,7 @@ srtp_evp_protect(struct srtp_xf *x, struct srtp_xf_state *st, uint8_t *pkt, unsi
 	}
 	if (rc < 0)
 		return rc;
-	if (!st->init || delta > 0)
-		srtp_state_update(st, index, delta);
+	srtp_state_update(st, index, delta);
 	return (int)(len + si->tag);
 }
 

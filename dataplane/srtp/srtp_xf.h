@@ -101,7 +101,9 @@ int srtp_xf_kdf(unsigned key_len, const uint8_t *master_key, const uint8_t *mast
 
 /*
  * Protects the RTP packet @pkt (@len bytes, room for @cap) in place. The
- * new length, or -EINVAL (not RTP, no room), -ENOSPC.
+ * new length, or -EINVAL (not RTP, no room), -ENOSPC, -EALREADY (its index
+ * was protected before: a keystream is never used twice) or -ESTALE
+ * (older than the window), as libsrtp.
  */
 int srtp_xf_protect(struct srtp_xf *x, struct srtp_xf_state *st, uint8_t *pkt, unsigned len,
 		    unsigned cap);

@@ -278,6 +278,28 @@ differential(enum srtp_engine e, unsigned burst, enum srtp_suite s)
 	CHECK(same_out == sent, "%s: protect byte-identical to libsrtp for %u of %u packets "
 	      "(sequence wrap included)", name, same_out, sent);
 
+	/* an index already protected (a repeated sequence number) and one
+	 * older than the window are refused, as libsrtp refuses them: a
+	 * keystream is never used twice */
+	for (unsigned t = 0; t < 2; t++) {
+		uint8_t a1[64] = { 0x80, 0 }, b1[64];
+		uint16_t q = (uint16_t)(seq - (t == 0 ? 1 : 300));
+		int la = 32, r;
+		srtp_err_status_t es;
+
+		a1[2] = (uint8_t)(q >> 8);
+		a1[3] = (uint8_t)q;
+		a1[8] = 0x11; a1[9] = 0x22; a1[10] = 0x33; a1[11] = 0x44;
+		memcpy(b1, a1, sizeof(b1));
+		es = srtp_protect(tx, b1, &la);
+		r = srtp_xf_protect(x, &txs, a1, 32, sizeof(a1));
+		CHECK(es != srtp_err_status_ok && r < 0 &&
+		      (r == -EALREADY) == (es == srtp_err_status_replay_fail) &&
+		      (r == -ESTALE) == (es == srtp_err_status_replay_old),
+		      "%s: protect of %s index refused as libsrtp does (ours %d, libsrtp %d)", name,
+		      t == 0 ? "a repeated" : "a too old", r, (int)es);
+	}
+
 	/* unprotect: reordered (neighbours swapped), replayed (old and
 	 * recent), tampered; the same deliveries to both */
 	for (unsigned i = 0; i < NPKT + 400; i++) {
