@@ -15,6 +15,7 @@
 
 #include "dp.h"
 #include "flow.h"
+#include "flow/cksum.h"
 #include "common/sdp.h"
 #include "dsp/dsp.h"
 #include "rec/rec.h"
@@ -385,10 +386,7 @@ flow_forward(unsigned lc, uint16_t pidx, struct rte_mbuf *m, enum dp_counter *wh
 		udp->dst_port = o->peer_port;
 		if (unlikely(recksum)) {
 			/* the payload changed (SRTP): summed anew */
-			udp->dgram_cksum = 0;
-			udp->dgram_cksum = o->v6 ?
-				rte_ipv6_udptcp_cksum((const struct rte_ipv6_hdr *)l3, udp) :
-				rte_ipv4_udptcp_cksum((const struct rte_ipv4_hdr *)l3, udp);
+			udp->dgram_cksum = cksum_udp_new(l3, o->v6, udp);
 		} else if (o->v6) {
 			new_sum = rte_raw_cksum(((const struct rte_ipv6_hdr *)l3)->src_addr, 32);
 			new_sum += rte_raw_cksum(udp, 4);
@@ -446,8 +444,6 @@ flow_protect_finish(unsigned lc, uint32_t idx, struct rte_mbuf *m, const struct 
 	udp->dst_port = o->peer_port;
 	/* a new payload: summed anew */
 	l3 = rte_pktmbuf_mtod(m, uint8_t *) + sizeof(struct rte_ether_hdr);
-	udp->dgram_cksum = 0;
-	udp->dgram_cksum = o->v6 ? rte_ipv6_udptcp_cksum((const struct rte_ipv6_hdr *)l3, udp)
-				 : rte_ipv4_udptcp_cksum((const struct rte_ipv4_hdr *)l3, udp);
+	udp->dgram_cksum = cksum_udp_new(l3, o->v6, udp);
 	return o->port_idx;
 }
