@@ -7,12 +7,14 @@
  * A burst runs in three steps:
  *   1. in order: parse, packet index, replay check; protect ops update
  *      their stream's state here (they cannot fail later); jobs: protect
- *      (cipher then HMAC), SRTP HMAC check (hash only), GCM seal/open
+ *      (cipher then HMAC), SRTP unprotect (HMAC then decrypt, one job),
+ *      SRTCP HMAC check (hash only), GCM seal/open
  *   2. after the flush, in order: compare tags, commit the index of every
  *      authenticated packet to its stream (a duplicate within the burst
- *      is a replay now); jobs: decrypt what authenticated (AES-CM), put
- *      back the ciphertext of a GCM packet that failed (so a refused
- *      packet leaves unchanged, as with the other engines)
+ *      is a replay now); jobs: decrypt the SRTCP that authenticated
+ *      (AES-CM), put back the ciphertext of an SRTP or GCM packet that
+ *      failed (so a refused packet leaves unchanged, as with the other
+ *      engines; failures are rare, so the common packet costs one job)
  *   3. after the flush: results
  * The SRTP MAC covers the packet and then the ROC: the ROC is written
  * after the authenticated part (the tag's place, saved and put back), so
@@ -315,9 +317,17 @@ prep_unprotect(IMB_MGR *m, struct srtp_op *op)
 		srtp_gcm_iv(op->iv, d->salt, srtp_rd32(pkt + 8), op->index);
 		job_gcm(j, d, si, op->iv, pkt, hl, n, pkt, hl, op->tag, true);
 	} else {
+		/* one job: the HMAC over the ciphertext, then the decryption
+		 * (a packet that fails is encrypted back in step 2) */
 		memcpy(op->saved, pkt + len - si->tag, si->tag);
 		srtp_wr32(pkt + len - si->tag, (uint32_t)(op->index >> 16));
 		job_hmac(j, d, op, len - si->tag + 4);
+		if (n) {
+			srtp_cm_iv(op->iv, d->salt, srtp_rd32(pkt + 8), op->index);
+			job_ctr(j, d, si, op->iv, pkt, hl, n);
+			j->cipher_direction = IMB_DIR_DECRYPT;
+			j->chain_order = IMB_ORDER_HASH_CIPHER;
+		}
 	}
 	op->stage = si->gcm ? ST_OPENED : ST_HASHED;
 	op->rc = (int32_t)(len - si->tag);
@@ -468,20 +478,19 @@ finish_unprotect(IMB_MGR *m, struct srtp_op *op)
 		return;
 	}
 	memcpy(pkt + len - si->tag, op->saved, si->tag);
-	if (!srtp_tag_eq(op->tag, op->saved, si->tag)) {
-		op->rc = -EBADMSG;
-		return;
-	}
-	if ((rc = srtp_state_commit(op->st, op->index)) < 0) {
+	rc = srtp_tag_eq(op->tag, op->saved, si->tag) ? 0 : -EBADMSG;
+	if (rc == 0)
+		rc = srtp_state_commit(op->st, op->index);
+	if (rc < 0) {
 		op->rc = rc;
-		return;
-	}
-	if (n) {
-		IMB_JOB *j = job_new(m, op);
+		if (n) {
+			/* decrypted with the hash: the ciphertext put back
+			 * (the same keystream again) */
+			IMB_JOB *j = job_new(m, op);
 
-		srtp_cm_iv(op->iv, d->salt, srtp_rd32(pkt + 8), op->index);
-		job_ctr(j, d, si, op->iv, pkt, hl, n);
-		submit(m, j);
+			job_ctr(j, d, si, op->iv, pkt, hl, n);
+			submit(m, j);
+		}
 	}
 }
 

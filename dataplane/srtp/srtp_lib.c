@@ -145,12 +145,20 @@ srtp_lib_op(struct srtp_xf *x, struct srtp_op *op)
 			return -ENOSPC;
 		e = srtp_protect_rtcp(x->lib.out, op->pkt, &len);
 		break;
-	case SRTP_OP_UNPROTECT:
-		e = srtp_unprotect(x->lib.in, op->pkt, &len);
+	default: {
+		/* libsrtp's GCM decrypts before it checks the tag: a refused
+		 * packet is put back as it came (the engines' contract) */
+		uint8_t keep[1600];
+		bool saved = si->gcm && op->len <= sizeof(keep);
+
+		if (saved)
+			memcpy(keep, op->pkt, op->len);
+		e = op->kind == SRTP_OP_UNPROTECT ? srtp_unprotect(x->lib.in, op->pkt, &len)
+						  : srtp_unprotect_rtcp(x->lib.in, op->pkt, &len);
+		if (e != srtp_err_status_ok && saved)
+			memcpy(op->pkt, keep, op->len);
 		break;
-	default:
-		e = srtp_unprotect_rtcp(x->lib.in, op->pkt, &len);
-		break;
+	}
 	}
 	return e == srtp_err_status_ok ? len : lib_err(e);
 }

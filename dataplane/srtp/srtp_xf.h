@@ -111,7 +111,7 @@ int srtp_xf_protect(struct srtp_xf *x, struct srtp_xf_state *st, uint8_t *pkt, u
  * Unprotects the SRTP packet @pkt in place: the RTP length, or -EINVAL
  * (malformed), -EBADMSG (authentication failed), -EALREADY (a replay),
  * -ESTALE (older than the replay window). State changes only when the
- * packet authenticates.
+ * packet authenticates; a refused packet is left as it came.
  */
 int srtp_xf_unprotect(struct srtp_xf *x, struct srtp_xf_state *st, uint8_t *pkt, unsigned len);
 /* The same for RTCP/SRTCP (encrypted, E-bit set). */
