@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include <netinet/in.h>
 
 #include <rte_byteorder.h>
 #include <rte_ip.h>
@@ -83,8 +84,11 @@ cksum_udp_new(const uint8_t *l3, bool v6, struct rte_udp_hdr *udp)
 	uint16_t c;
 
 	udp->dgram_cksum = 0;
-	sum = v6 ? rte_ipv6_phdr_cksum((const struct rte_ipv6_hdr *)l3, 0)
-		 : rte_ipv4_phdr_cksum((const struct rte_ipv4_hdr *)l3, 0);
+	/* the pseudo-header: the addresses, the protocol and the UDP length
+	 * (the header's own length field is summed again with the header) */
+	sum = v6 ? cksum_sum_bytes(((const struct rte_ipv6_hdr *)l3)->src_addr, 32)
+		 : cksum_sum_bytes((const uint8_t *)&((const struct rte_ipv4_hdr *)l3)->src_addr, 8);
+	sum += rte_cpu_to_be_16(IPPROTO_UDP) + udp->dgram_len;
 	sum += cksum_sum_bytes((const uint8_t *)udp, len);
 	c = (uint16_t)~cksum_fold(sum);
 	return c == 0 ? 0xffff : c;

@@ -123,18 +123,33 @@ srtp_tag_eq(const uint8_t *a, const uint8_t *b, unsigned n)
 	return d == 0;
 }
 
+/* A 64-bit word to or from network order. */
+static inline uint64_t
+srtp_be64(uint64_t v)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return __builtin_bswap64(v);
+#else
+	return v;
+#endif
+}
+
 /* AES-CM IV (RFC 3711 4.1.1): salt || 0x0000, XOR SSRC at 4..7, index at 8..13. */
 static inline void
 srtp_cm_iv(uint8_t iv[16], const uint8_t *salt, uint32_t ssrc, uint64_t index)
 {
-	memcpy(iv, salt, 14);
-	iv[14] = iv[15] = 0;
-	iv[4] ^= (uint8_t)(ssrc >> 24);
-	iv[5] ^= (uint8_t)(ssrc >> 16);
-	iv[6] ^= (uint8_t)(ssrc >> 8);
-	iv[7] ^= (uint8_t)ssrc;
-	for (int i = 0; i < 6; i++)
-		iv[13 - i] ^= (uint8_t)(index >> (8 * i));
+	/* two 64-bit words built in registers and stored once (byte
+	 * stores then a wider load of them stall store forwarding) */
+	uint64_t a, b;
+
+	memcpy(&a, salt, 8);
+	memcpy(&b, salt + 6, 8);
+	a = srtp_be64(a) ^ (uint64_t)ssrc;                /* bytes 4..7 */
+	b = (srtp_be64(b) << 16) ^ ((index & 0xffffffffffffull) << 16); /* 8..13, 00 00 */
+	a = srtp_be64(a);
+	b = srtp_be64(b);
+	memcpy(iv, &a, 8);
+	memcpy(iv + 8, &b, 8);
 }
 
 /* AES-GCM IV (RFC 7714 8.1 / 9.1): 00 00 || SSRC || (ROC || SEQ | 00 00 || index) XOR salt. */
