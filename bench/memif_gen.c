@@ -16,13 +16,20 @@
  * A's SRTP is protected here (the callplane transform, ipsec-mb bursts)
  * with a new sequence number every send, as a phone does.
  *
+ * --pair P (with --srtp MODE): 2K calls, the first K plain one-way and the
+ * next K in MODE, and the sending alternates between the two sets every P
+ * seconds (plain first). Each phase prints "steady N plain|MODE begin"
+ * one second in and "steady N ... end" one second before it ends, so the
+ * relay's cost per packet is read for both in adjacent windows of the
+ * same run (a shared machine's drift hits both alike).
+ *
  * Call i's peers are A + i / 20000 and B + i / 20000 (addresses counted
  * up from --a and --b), port 20000 + 2 * (i % 20000): a host has 16-bit
  * ports too. Each call's packets go to the relay address its SDP answer
  * names (the relay spreads calls over its media addresses).
  *
  *   memif_gen [EAL args] -- --ng IP:PORT --relay IP --a IP --b IP
- *             --calls K --secs S [--oneway] [--srtp MODE] [--suite NAME] [--hold]
+ *             --calls K --secs S [--oneway] [--srtp MODE [--pair P]] [--suite NAME] [--hold]
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -68,7 +75,10 @@ static bool detect;   /* --detect: in-band DTMF detection on every call */
 static bool record;   /* --record: every call recorded (NG "record call" in the answer) */
 static bool oneway;   /* --oneway: A to B only */
 static bool hold;     /* --hold: stay attached after the run until SIGTERM */
-static enum { SRTP_NONE, SRTP_TO_RTP, RTP_TO_SRTP, SRTP_TO_SRTP } srtp_mode;
+static unsigned pair_secs; /* --pair P: plain and SRTP calls alternate every P s */
+enum gen_srtp { SRTP_NONE, SRTP_TO_RTP, RTP_TO_SRTP, SRTP_TO_SRTP };
+static enum gen_srtp srtp_mode, pair_mode;
+static unsigned n_plain;   /* --pair: frames 0..n_plain-1 are the plain set */
 
 /* --suite (default AES_CM_128_HMAC_SHA1_80): its tag and master key +
  * salt lengths */
@@ -239,6 +249,22 @@ make_frame(struct rte_mempool *mp, uint32_t src, uint32_t dst, uint16_t sport, u
 	return m;
 }
 
+static const char *
+mode_name(enum gen_srtp m)
+{
+	return m == SRTP_TO_RTP ? "srtp-rtp" : m == RTP_TO_SRTP ? "rtp-srtp" :
+	       m == SRTP_TO_SRTP ? "srtp-srtp" : "plain";
+}
+
+/* --pair: call @i of @calls is plain (the first half) or in the SRTP
+ * mode; what ng_req and make_frame build follows srtp_mode. */
+static void
+call_mode(unsigned i, unsigned calls)
+{
+	if (pair_secs)
+		srtp_mode = i < calls / 2 ? SRTP_NONE : pair_mode;
+}
+
 static int
 cmp_u64(const void *a, const void *b)
 {
@@ -257,8 +283,11 @@ main(int argc, char **argv)
 	struct rte_mbuf **frames, *rx[BURST], *tx[BURST];
 	struct srtp_xf **xf;           /* per frame: A's SRTP sender, or NULL */
 	struct srtp_xf_state *xs;
+	uint8_t *new_seq;              /* per frame: plain RTP to an SRTP leg */
 	struct srtp_op ops[BURST];
-	uint16_t seq = 0;
+	uint16_t *fseq;                /* per frame: its next sequence number (a
+					* stream's own count: the other set's sends
+					* never make it jump) */
 	uint64_t *samples, rx_total = 0, tx_total = 0, hz, t_next;
 	unsigned n_samples = 0, cursor = 0;
 	int ret, fd;
@@ -321,6 +350,12 @@ main(int argc, char **argv)
 			inet_pton(AF_INET, v, &ip_a);
 		} else if (strcmp(o, "--b") == 0) {
 			inet_pton(AF_INET, v, &ip_b);
+		} else if (strcmp(o, "--pair") == 0) {
+			pair_secs = (unsigned)atoi(v);
+			if (pair_secs < 3) {
+				fprintf(stderr, "memif_gen: --pair takes seconds per phase, 3 or more\n");
+				return 2;
+			}
 		} else if (strcmp(o, "--calls") == 0) {
 			calls = (unsigned)atoi(v);
 		} else if (strcmp(o, "--secs") == 0) {
@@ -329,6 +364,14 @@ main(int argc, char **argv)
 			fprintf(stderr, "memif_gen: unknown option %s\n", o);
 			return 2;
 		}
+	}
+	if (pair_secs && srtp_mode == SRTP_NONE) {
+		fprintf(stderr, "memif_gen: --pair needs --srtp MODE\n");
+		return 2;
+	}
+	if (pair_secs) {
+		pair_mode = srtp_mode;
+		calls *= 2;   /* K plain, then K in the SRTP mode */
 	}
 	if (calls == 0 || calls > MAX_CALLS || !ip_a || !ip_b || !ip_relay || !ng.sin_port) {
 		fprintf(stderr, "usage: memif_gen [EAL] -- --ng IP:PORT --relay IP --a IP --b IP "
@@ -368,13 +411,21 @@ main(int argc, char **argv)
 	frames = calloc(n_frames, sizeof(*frames));
 	xf = calloc(n_frames, sizeof(*xf));
 	xs = calloc(n_frames, sizeof(*xs));
+	new_seq = calloc(n_frames, 1);
+	fseq = calloc(n_frames, sizeof(*fseq));
 	samples = calloc(secs + warm + 2, sizeof(*samples));
+	if (frames == NULL || xf == NULL || xs == NULL || new_seq == NULL || fseq == NULL || samples == NULL) {
+		fprintf(stderr, "memif_gen: out of memory\n");
+		return 1;
+	}
 	{
 		unsigned *pa = calloc(calls, sizeof(*pa)), *pb = calloc(calls, sizeof(*pb));
 		uint32_t *ra = calloc(calls, sizeof(*ra)), *rb = calloc(calls, sizeof(*rb));
 
 		for (unsigned i = 0; i < calls; i++) {
 			unsigned h = i / CALLS_PER_HOST, pp = 20000 + 2 * (i % CALLS_PER_HOST);
+
+			call_mode(i, calls);
 
 			pb[i] = ng_req(fd, &ng, "offer", i, host_ip(ip_a, h), pp, &rb[i]);
 			pa[i] = ng_req(fd, &ng, "answer", i, host_ip(ip_b, h), pp, &ra[i]);
@@ -430,8 +481,16 @@ main(int argc, char **argv)
 		/* what is sent: both ways, or one way (A to B; B to A for rtp-srtp) */
 		n_frames = 0;
 		for (unsigned i = 0; i < calls; i++) {
-			bool a = srtp_mode != RTP_TO_SRTP, b = !oneway || srtp_mode == RTP_TO_SRTP;
-			unsigned extra = a && srtp_mode != SRTP_NONE ? tag_len : 0;
+			bool a, b;
+			unsigned extra;
+
+			call_mode(i, calls);
+			if (pair_secs && i == calls / 2)
+				n_plain = n_frames;   /* where the SRTP set starts */
+			a = srtp_mode != RTP_TO_SRTP;
+			b = !oneway || srtp_mode == RTP_TO_SRTP;
+			extra = a && srtp_mode != SRTP_NONE ? tag_len : 0;
+			new_seq[n_frames] = srtp_mode == RTP_TO_SRTP;
 
 			if (a) {
 				if (extra) {
@@ -470,10 +529,15 @@ main(int argc, char **argv)
 		uint64_t last_rx = 0;
 		unsigned sec = 0;
 
-		while (!quit && sec < secs + warm) {
+		/* --pair: the set being sent, frames [lo, hi) */
+		unsigned lo = 0, hi = n_frames, total = pair_secs ? secs : secs + warm;
+
+		if (pair_secs)
+			hi = n_plain;
+		while (!quit && sec < total) {
 			uint16_t n, sent;
 
-			unsigned nb = n_frames < BURST ? n_frames : BURST, nops = 0;
+			unsigned nb = hi - lo < BURST ? hi - lo : BURST, nops = 0;
 
 			for (unsigned k = 0; k < nb; k++) {
 				tx[k] = frames[cursor];
@@ -486,24 +550,22 @@ main(int argc, char **argv)
 									       FRAME - 172);
 
 					memset(rtp + 12, 0, 160);
-					rtp[2] = (uint8_t)(seq >> 8);
-					rtp[3] = (uint8_t)seq;
+					rtp[2] = (uint8_t)(fseq[cursor] >> 8);
+					rtp[3] = (uint8_t)fseq[cursor]++;
 					ops[nops++] = (struct srtp_op){ .x = xf[cursor], .st = &xs[cursor],
 						.pkt = rtp, .len = 172, .cap = 172 + tag_len,
 						.kind = SRTP_OP_PROTECT };
-				} else if (srtp_mode == RTP_TO_SRTP) {
+				} else if (new_seq[cursor]) {
 					/* plain RTP to an SRTP leg: a new sequence
 					 * number each send too (an SRTP sender may
 					 * not reuse an index; libsrtp refuses it) */
 					uint8_t *rtp = rte_pktmbuf_mtod_offset(tx[k], uint8_t *,
 									       FRAME - 172);
 
-					rtp[2] = (uint8_t)(seq >> 8);
-					rtp[3] = (uint8_t)seq;
+					rtp[2] = (uint8_t)(fseq[cursor] >> 8);
+					rtp[3] = (uint8_t)fseq[cursor]++;
 				}
-				cursor = cursor + 1 == n_frames ? 0 : cursor + 1;
-				if (cursor == 0)
-					seq++;
+				cursor = cursor + 1 == hi ? lo : cursor + 1;
 			}
 			if (nops)
 				srtp_xf_burst(ops, nops);
@@ -527,10 +589,25 @@ main(int argc, char **argv)
 				samples[sec] = rx_total - last_rx;
 				last_rx = rx_total;
 				printf("second %u: %" PRIu64 " relayed frames received\n", sec, samples[sec]);
-				fflush(stdout);
 				sec++;
 				if (sec > warm)
 					n_samples++;
+				if (pair_secs && sec < total) {
+					unsigned ph = sec / pair_secs, j = sec % pair_secs;
+					const char *what = ph % 2 ? mode_name(pair_mode) : "plain";
+
+					if (j == 0) {
+						/* the other set from now on */
+						lo = ph % 2 ? n_plain : 0;
+						hi = ph % 2 ? n_frames : n_plain;
+						cursor = lo;
+					} else if (j == 1) {
+						printf("steady %u %s begin\n", ph, what);
+					} else if (j == pair_secs - 1) {
+						printf("steady %u %s end\n", ph, what);
+					}
+				}
+				fflush(stdout);
 			}
 		}
 		qsort(samples + warm, n_samples, sizeof(*samples), cmp_u64);

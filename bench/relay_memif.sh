@@ -32,6 +32,16 @@
 # ceiling on one core at the same stream count (build/bench/srtp_bench in
 # the same run). ENGINE=ipsec-mb|openssl|libsrtp picks the relay's engine.
 #
+# Paired SRTP (the figure to trust on a shared machine): MODES="pair-srtp-rtp"
+# (or pair-rtp-srtp, pair-srtp-srtp) sets up K plain one-way calls and K
+# calls in that SRTP mode in one relay, and the generator alternates
+# between the two sets every PAIR_SECS (default 4) seconds, PAIRS times
+# (default 3). The worker's rate per core is read in the steady part of
+# every phase, and each SRTP phase is compared with the plain phase just
+# before it: both are measured under the same load of the machine, a few
+# seconds apart, rather than minutes apart in runs of their own. Reported:
+# every pair's ratio and their median.
+#
 # REPEAT=N runs the modes in turn N times and ends each load with the
 # best run of each mode (the machine is shared; the least disturbed run).
 #
@@ -78,44 +88,59 @@ for k in "${LOADS[@]}"; do
  for rep in $(seq "${REPEAT:-1}"); do
   plain=0
   for mode in "${MODES[@]}"; do
+    kc=$k; gsecs=$SECS; pairx=""
+    case "$mode" in
+        pair-srtp-rtp|pair-rtp-srtp|pair-srtp-srtp)
+            pairx=${mode#pair-}; kc=$(( 2 * k ))
+            gsecs=$(( 2 * ${PAIRS:-3} * ${PAIR_SECS:-4} )) ;;
+    esac
     sed "s|/run/callplane-bench.memif|$W/m.sock|" "$SRC/config/bench-memif.yaml" > "$W/c.yaml"
     printf '  recording:\n    dir: %s/rec\n' "$W" >> "$W/c.yaml"
     printf '  srtp:\n    engine: %s\n' "${ENGINE:-ipsec-mb}" >> "$W/c.yaml"
-    # room for the load: 4 media ports per call; past 2,400 calls the
+    # room for the load: 4 media ports per call (and calls set up first
+    # must not time out, silent, while the rest are set up); past 2,400 calls the
     # range is 10000-65000 (13,750 calls) on each media address, and more
     # than 13,000 calls bring media-only addresses (198.19.0.101 on)
-    if [ "$k" -gt 2400 ]; then
-        naddr=$(( (k + 12999) / 13000 ))
+    if [ "$kc" -gt 2400 ]; then
+        naddr=$(( (kc + 12999) / 13000 ))
         extra=""
         for a in $(seq 1 $(( naddr - 1 ))); do extra="$extra${extra:+, }198.19.0.$(( 100 + a ))"; done
         sed -i -e "s/port_min: 30000/port_min: 10000/" \
-            -e "s/port_max: 39999/port_max: 65000\n    max_streams: $(( 4 * k + 400 ))/" \
-            -e "s/memory_mb: 512/memory_mb: $(( 512 + (4 * k + 400) * 1600 / 1000000 ))/" \
-            -e "s|listen: \[\"127.0.0.1:2299\"\]|&\n    session_limit: $(( k + 100 ))|" "$W/c.yaml"
+            -e "s/port_max: 39999/port_max: 65000\n    max_streams: $(( 4 * kc + 400 ))\n    timeout_s: 900/" \
+            -e "s/memory_mb: 512/memory_mb: $(( 512 + (4 * kc + 400) * 1600 / 1000000 ))/" \
+            -e "s|listen: \[\"127.0.0.1:2299\"\]|&\n    session_limit: $(( kc + 100 ))|" "$W/c.yaml"
         [ -n "$extra" ] && sed -i -e "s|ipv4: 198.19.0.1/24|&\n      media_ipv4: [$extra]|" "$W/c.yaml"
     fi
     gmode=()
     case "$mode" in
         oneway) gmode=(--oneway) ;;
         srtp-rtp|rtp-srtp|srtp-srtp) gmode=(--srtp "$mode" --suite "${SUITE:-AES_CM_128_HMAC_SHA1_80}") ;;
+        pair-*) gmode=(--srtp "$pairx" --pair "${PAIR_SECS:-4}" --suite "${SUITE:-AES_CM_128_HMAC_SHA1_80}") ;;
     esac
     rm -f "$W/m.sock"
     "$BUILD/callplane-dp" -c "$W/c.yaml" --file-prefix "cpbm$$" > "$W/dp.log" 2>&1 &
     DP=$!
     for _ in $(seq 300); do grep -q ': ready' "$W/dp.log" && break; sleep 0.2; done
-    "$BUILD/bench/memif_gen" -l 0 --no-huge --no-pci -m $(( 512 + k * 3 / 1000 )) --file-prefix "cpgm$$" \
+    "$BUILD/bench/memif_gen" -l 0 --no-huge --no-pci -m $(( 512 + kc * 3 / 1000 )) --file-prefix "cpgm$$" \
         --vdev="net_memif0,role=client,socket=$W/m.sock,id=0,socket-abstract=no" --log-level=3 -- \
         $([ "$mode" = detect ] && echo --detect) $([ "$mode" = record ] && echo --record) "${gmode[@]}" --ng 127.0.0.1:2299 --relay 198.19.0.1 --a 198.19.0.10 --b 198.19.0.20 \
-        --calls "$k" --secs "$SECS" --hold > "$W/gen.out" 2>&1 &
+        --calls "$k" --secs "$gsecs" --hold > "$W/gen.out" 2>&1 &
     GEN=$!
     # the worker's own cost: its busy cycles and relayed frames sampled
     # twice in the steady part of the run (after second 2, before the
     # last); relayed / busy seconds is its rate per core when the
     # generator (on the other core, encrypting SRTP itself) cannot fill it
-    s1=""; s2=""
-    for _ in $(seq $(( 600 + 10 * SECS + k / 50 ))); do
-        if [ -z "$s1" ] && grep -q '^second 2:' "$W/gen.out"; then s1=$(sample); fi
-        if [ -z "$s2" ] && grep -q "^second $(( SECS - 1 )):" "$W/gen.out"; then s2=$(sample); fi
+    s1=""; s2=""; : > "$W/steady"
+    for _ in $(seq $(( 600 + 10 * gsecs + kc / 50 ))); do
+        if [ -n "$pairx" ]; then
+            # a sample at each steady mark of each phase ("N what begin|end")
+            grep "^steady " "$W/gen.out" 2>/dev/null | while read -r _ ph what edge; do
+                grep -q "^$ph $what $edge " "$W/steady" || echo "$ph $what $edge $(sample)" >> "$W/steady"
+            done
+        else
+            if [ -z "$s1" ] && grep -q '^second 2:' "$W/gen.out"; then s1=$(sample); fi
+            if [ -z "$s2" ] && grep -q "^second $(( SECS - 1 )):" "$W/gen.out"; then s2=$(sample); fi
+        fi
         kill -0 "$GEN" 2>/dev/null || break
         grep -q 'median_pps=' "$W/gen.out" && break
         sleep 0.1
@@ -139,7 +164,7 @@ print(d.get("dsp_payloads", 0), d.get("dsp_ring_full", 0), d.get("rec_packets", 
       d.get("srtp_decrypted", 0), d.get("srtp_encrypted", 0))')
     ceil_x=0
     case "$mode" in
-        srtp-rtp|rtp-srtp|srtp-srtp)
+        srtp-rtp|rtp-srtp|srtp-srtp|pair-*)
             # the transform alone on one core, same stream count, this run
             # (libsrtp's own figure only when it is the relay's engine: it
             # takes minutes by the ten thousand streams)
@@ -155,12 +180,41 @@ for l in sys.stdin:
         ns = {"srtp-rtp": int(u), "rtp-srtp": int(p), "srtp-srtp": int(p) + int(u)}[mode]
         print(1e9 / ns); break
 else:
-    print(0)' "${ENGINE:-ipsec-mb}" "$mode" "${SUITE:-AES_CM_128_HMAC_SHA1_80}")
+    print(0)' "${ENGINE:-ipsec-mb}" "${pairx:-$mode}" "${SUITE:-AES_CM_128_HMAC_SHA1_80}")
             ;;
     esac
     kill "$DP" 2>/dev/null || { echo "relay_memif: callplane-dp died:" >&2; tail -20 "$W/dp.log" >&2; }
     wait "$DP" 2>/dev/null; DP=""
     kill "$GEN" 2>/dev/null; wait "$GEN" 2>/dev/null; GEN=""
+    if [ -n "$pairx" ]; then
+        python3 - "$k" "$pairx" "$hz" "$ceil_x" "$drops" "$dsp" "$W/steady" <<'PY' >&2
+import statistics, sys
+k, mode, hz, ceil_x, drops, dsp, path = sys.argv[1:]
+hz = int(hz)
+marks = {}
+for line in open(path):
+    ph, what, edge, busy, relayed = line.split()
+    marks.setdefault(int(ph), {"what": what})[edge] = (int(busy), int(relayed))
+rate = {}
+for ph, m in sorted(marks.items()):
+    if "begin" in m and "end" in m and m["end"][0] > m["begin"][0]:
+        rate[ph] = (m["what"], (m["end"][1] - m["begin"][1]) / ((m["end"][0] - m["begin"][0]) / hz))
+pairs = [(rate[p][1], rate[p + 1][1]) for p in sorted(rate)
+         if rate[p][0] == "plain" and rate[p][1] > 0 and p + 1 in rate and rate[p + 1][0] == mode]
+dec, enc = dsp.split()[5:7]
+if not pairs:
+    print(f"paired: {k:>6} calls {mode}: no complete pair of phases measured", file=sys.stderr)
+    sys.exit(0)
+ratios = [100 * x / p for p, x in pairs]
+cx = float(ceil_x)
+print(f"paired: {k:>6} calls {mode:>9}: worker per core, plain then SRTP in adjacent phases: "
+      + ", ".join(f"{p / 1e6:.2f} / {x / 1e6:.2f} Mpps ({r:.1f}%)" for (p, x), r in zip(pairs, ratios))
+      + f"; median {statistics.median(ratios):.1f}% of plain ({len(pairs)} pairs, {k} SRTP streams;"
+      f" decrypted {dec}, encrypted {enc}; {drops or 'no drops'}); the transform alone "
+      + (f"{cx / 1e6:.2f} Mpps on one core" if cx else "not measured"))
+PY
+        continue
+    fi
     plain=$(python3 - "$k" "$out" "$ceil" "$hz" "$up" "$busy" "$drops" "$mode" "$plain" $dsp "$ceil_x" "${s1:-0 0}" "${s2:-0 0}" "$W/res" <<'PY'
 import re, sys
 (k, out, ceil, hz, up, busy, drops, mode, plain, dsp_ok, dsp_full, rec_ok, rec_full, rec_off,

@@ -52,12 +52,27 @@ tx_drain(struct wstate *ws, struct dp_worker *w, unsigned lc)
 	}
 }
 
+/* A media packet's stream map word (prefetched WORD_LAG packets of
+ * classifying before): read, and its stream prefetched. Reading the words
+ * while the burst is still being classified gives the streams' lines the
+ * rest of the classify pass to arrive. */
+#define WORD_LAG 8
+
+static inline void
+stream_word(const uint8_t *verdict, const uint32_t *const *word, uint32_t *sidx, unsigned i)
+{
+	if (verdict[i] == DP_V_MEDIA) {
+		sidx[i] = __atomic_load_n(word[i], __ATOMIC_ACQUIRE);
+		flow_prefetch(sidx[i]);
+	}
+}
+
 /* Returns how many frames it took in. A burst goes through in passes so
  * that memory is fetched for all of it before any of it waits: classify
- * (and prefetch each media packet's stream map word), read the words
- * (prefetch the streams), gather the unprotect of every SRTP packet so
- * the crypto engine takes them together (srtp_xf_burst, prefetch the
- * streams they leave from), then relay. */
+ * (and prefetch each media packet's stream map word; read the word of the
+ * packet WORD_LAG before and prefetch its stream), gather the unprotect
+ * of every SRTP packet so the crypto engine takes them together
+ * (srtp_xf_burst, prefetch the streams they leave from), then relay. */
 static unsigned
 rx_port(struct wstate *ws, struct dp_worker *w, unsigned lc, uint16_t pidx)
 {
@@ -94,12 +109,11 @@ rx_port(struct wstate *ws, struct dp_worker *w, unsigned lc, uint16_t pidx)
 			word[i] = flow_map_word(pidx, m);
 			rte_prefetch0(word[i]);
 		}
+		if (i >= WORD_LAG)
+			stream_word(verdict, word, sidx, i - WORD_LAG);
 	}
-	for (i = 0; i < n; i++)
-		if (verdict[i] == DP_V_MEDIA) {
-			sidx[i] = __atomic_load_n(word[i], __ATOMIC_ACQUIRE);
-			flow_prefetch(sidx[i]);
-		}
+	for (i = n > WORD_LAG ? n - WORD_LAG : 0; i < n; i++)
+		stream_word(verdict, word, sidx, i);
 	for (i = 0; i < n; i++) {
 		op_of[i] = UINT8_MAX;
 		if (verdict[i] != DP_V_MEDIA)
