@@ -35,8 +35,8 @@
 # Paired SRTP (the figure to trust on a shared machine): MODES="pair-srtp-rtp"
 # (or pair-rtp-srtp, pair-srtp-srtp) sets up K plain one-way calls and K
 # calls in that SRTP mode in one relay, and the generator alternates
-# between the two sets every PAIR_SECS (default 4) seconds, PAIRS times
-# (default 3). The worker's rate per core is read in the steady part of
+# between the two sets every PAIR_SECS (default 3) seconds, PAIRS times
+# (default 8). The worker's rate per core is read in the steady part of
 # every phase, and each SRTP phase is compared with the plain phase just
 # before it: both are measured under the same load of the machine, a few
 # seconds apart, rather than minutes apart in runs of their own. Reported:
@@ -56,7 +56,7 @@ SECS=${1:-10}; shift || true
 LOADS=(${@:-100 1000 2000})
 W=$(mktemp -d /tmp/cpmemif.XXXXXX)
 DP=""
-trap '[ -n "$DP" ] && kill "$DP" 2>/dev/null; [ -n "${GEN:-}" ] && kill "$GEN" 2>/dev/null; wait 2>/dev/null; rm -rf "$W"' EXIT
+trap '[ -n "${PS:-}" ] && kill "$PS" 2>/dev/null; [ -n "$DP" ] && kill "$DP" 2>/dev/null; [ -n "${GEN:-}" ] && kill "$GEN" 2>/dev/null; wait 2>/dev/null; rm -rf "$W"' EXIT
 TEL="$SRC/tests/lib/dptel.py"
 # "busy_cycles relayed" of the worker (lcore 1), read back to back
 sample() {
@@ -92,7 +92,7 @@ for k in "${LOADS[@]}"; do
     case "$mode" in
         pair-srtp-rtp|pair-rtp-srtp|pair-srtp-srtp)
             pairx=${mode#pair-}; kc=$(( 2 * k ))
-            gsecs=$(( 2 * ${PAIRS:-3} * ${PAIR_SECS:-4} )) ;;
+            gsecs=$(( 2 * ${PAIRS:-8} * ${PAIR_SECS:-3} )) ;;
     esac
     sed "s|/run/callplane-bench.memif|$W/m.sock|" "$SRC/config/bench-memif.yaml" > "$W/c.yaml"
     printf '  recording:\n    dir: %s/rec\n' "$W" >> "$W/c.yaml"
@@ -115,7 +115,7 @@ for k in "${LOADS[@]}"; do
     case "$mode" in
         oneway) gmode=(--oneway) ;;
         srtp-rtp|rtp-srtp|srtp-srtp) gmode=(--srtp "$mode" --suite "${SUITE:-AES_CM_128_HMAC_SHA1_80}") ;;
-        pair-*) gmode=(--srtp "$pairx" --pair "${PAIR_SECS:-4}" --suite "${SUITE:-AES_CM_128_HMAC_SHA1_80}") ;;
+        pair-*) gmode=(--srtp "$pairx" --pair "${PAIR_SECS:-3}" --suite "${SUITE:-AES_CM_128_HMAC_SHA1_80}") ;;
     esac
     rm -f "$W/m.sock"
     "$BUILD/callplane-dp" -c "$W/c.yaml" --file-prefix "cpbm$$" > "$W/dp.log" 2>&1 &
@@ -130,14 +130,41 @@ for k in "${LOADS[@]}"; do
     # twice in the steady part of the run (after second 2, before the
     # last); relayed / busy seconds is its rate per core when the
     # generator (on the other core, encrypting SRTP itself) cannot fill it
-    s1=""; s2=""; : > "$W/steady"
+    s1=""; s2=""; : > "$W/steady"; PS=""
+    if [ -n "$pairx" ]; then
+        # one process follows the generator's output and samples the
+        # worker at each steady mark of each phase ("N what begin|end"),
+        # within milliseconds of it
+        python3 - "cpbm$$" "$SRC/tests/lib" "$W/gen.out" "$W/steady" "$GEN" <<'PY' &
+import os, sys, time
+sys.path.insert(0, sys.argv[2])
+from dptel import query
+prefix, _, out, res, gen = sys.argv[1:]
+done, pos = False, 0
+while not done:
+    time.sleep(0.01)
+    done = not os.path.exists(f"/proc/{gen}")   # the generator is gone
+    try:
+        with open(out) as f:
+            f.seek(pos)
+            chunk = f.read()
+    except FileNotFoundError:
+        continue
+    lines = chunk.split("\n")
+    pos += len(chunk) - len(lines[-1])
+    for l in lines[:-1]:
+        if l.startswith("steady "):
+            lc = query(prefix, "/callplane/lcores")
+            st = query(prefix, "/callplane/stats")
+            with open(res, "a") as r:
+                r.write(f"{l[7:]} {lc['1']['busy_cycles']} {st['relayed']} "
+                        f"{lc['1'].get('polls', 0)}\n")
+        done = done or "median_pps=" in l
+PY
+        PS=$!
+    fi
     for _ in $(seq $(( 600 + 10 * gsecs + kc / 50 ))); do
-        if [ -n "$pairx" ]; then
-            # a sample at each steady mark of each phase ("N what begin|end")
-            grep "^steady " "$W/gen.out" 2>/dev/null | while read -r _ ph what edge; do
-                grep -q "^$ph $what $edge " "$W/steady" || echo "$ph $what $edge $(sample)" >> "$W/steady"
-            done
-        else
+        if [ -z "$pairx" ]; then
             if [ -z "$s1" ] && grep -q '^second 2:' "$W/gen.out"; then s1=$(sample); fi
             if [ -z "$s2" ] && grep -q "^second $(( SECS - 1 )):" "$W/gen.out"; then s2=$(sample); fi
         fi
@@ -145,6 +172,7 @@ for k in "${LOADS[@]}"; do
         grep -q 'median_pps=' "$W/gen.out" && break
         sleep 0.1
     done
+    [ -n "$PS" ] && { wait "$PS" 2>/dev/null; PS=""; }
     # the generator holds the memif open (--hold) until the dataplane has
     # been read and stopped: a memif server whose client leaves while its
     # worker polls can fault in the PMD
@@ -193,12 +221,13 @@ k, mode, hz, ceil_x, drops, dsp, path = sys.argv[1:]
 hz = int(hz)
 marks = {}
 for line in open(path):
-    ph, what, edge, busy, relayed = line.split()
-    marks.setdefault(int(ph), {"what": what})[edge] = (int(busy), int(relayed))
-rate = {}
+    ph, what, edge, busy, relayed, polls = line.split()
+    marks.setdefault(int(ph), {"what": what})[edge] = (int(busy), int(relayed), int(polls))
+rate, burst = {}, {}
 for ph, m in sorted(marks.items()):
     if "begin" in m and "end" in m and m["end"][0] > m["begin"][0]:
         rate[ph] = (m["what"], (m["end"][1] - m["begin"][1]) / ((m["end"][0] - m["begin"][0]) / hz))
+        burst[ph] = (m["end"][1] - m["begin"][1]) / max(1, m["end"][2] - m["begin"][2])
 pairs = [(rate[p][1], rate[p + 1][1]) for p in sorted(rate)
          if rate[p][0] == "plain" and rate[p][1] > 0 and p + 1 in rate and rate[p + 1][0] == mode]
 dec, enc = dsp.split()[5:7]
@@ -209,6 +238,9 @@ ratios = [100 * x / p for p, x in pairs]
 cx = float(ceil_x)
 print(f"paired: {k:>6} calls {mode:>9}: worker per core, plain then SRTP in adjacent phases: "
       + ", ".join(f"{p / 1e6:.2f} / {x / 1e6:.2f} Mpps ({r:.1f}%)" for (p, x), r in zip(pairs, ratios))
+      + "; packets per poll, plain / SRTP: "
+      + ", ".join(f"{burst[p]:.0f} / {burst[p + 1]:.0f}" for p in sorted(rate)
+                  if rate[p][0] == "plain" and rate[p][1] > 0 and p + 1 in rate and rate[p + 1][0] == mode)
       + f"; median {statistics.median(ratios):.1f}% of plain ({len(pairs)} pairs, {k} SRTP streams;"
       f" decrypted {dec}, encrypted {enc}; {drops or 'no drops'}); the transform alone "
       + (f"{cx / 1e6:.2f} Mpps on one core" if cx else "not measured"))
