@@ -9,6 +9,8 @@
  * as on a loaded box. Per N and suite: ns per protect and per unprotect.
  *   srtp_bench [SECONDS] [N...]   (default 1; 1000 10000 100000; libsrtp up to 10,000)
  * SRTP_BENCH_LIBSRTP_MAX=N runs libsrtp up to N streams instead (0: not at all).
+ * SRTP_BENCH_BURST=N submits N packets per burst (default 32; a worker's
+ * bursts are as big as what arrived since its last poll).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +21,8 @@
 
 #include "srtp/srtp_int.h"
 
-#define BURST 32
+#define BURST_MAX 32
+static unsigned BURST = BURST_MAX;   /* SRTP_BENCH_BURST: ops per srtp_xf_burst */
 
 static double
 now_s(void)
@@ -51,7 +54,7 @@ time_ours(enum srtp_engine e, enum srtp_suite s, unsigned n, double secs, double
 	struct srtp_xf_state *txs = calloc(n, sizeof(*txs)), *rxs = calloc(n, sizeof(*rxs));
 	uint8_t (*pk)[200] = malloc((size_t)n * 200), key[46];
 	unsigned kl = srtp_suite_key_len(s) + srtp_suite_salt_len(s);
-	struct srtp_op ops[BURST];
+	struct srtp_op ops[BURST_MAX];
 	double t_p = 0, t_u = 0, t0;
 	unsigned long cnt = 0;
 	uint16_t seq = 0;
@@ -189,6 +192,15 @@ main(int argc, char **argv)
 	double secs = argc > 1 ? atof(argv[1]) : 1.0;
 	const char *lmax = getenv("SRTP_BENCH_LIBSRTP_MAX");
 	unsigned lib_max = lmax ? (unsigned)strtoul(lmax, NULL, 10) : 10000;
+	const char *bs = getenv("SRTP_BENCH_BURST");
+
+	if (bs != NULL) {
+		BURST = (unsigned)strtoul(bs, NULL, 10);
+		if (BURST < 1 || BURST > BURST_MAX) {
+			fprintf(stderr, "srtp_bench: SRTP_BENCH_BURST is 1 to %u\n", BURST_MAX);
+			return 2;
+		}
+	}
 
 	if (argc > 2) {
 		n_ns = (unsigned)(argc - 2);

@@ -20,46 +20,80 @@
  * after the authenticated part (the tag's place, saved and put back), so
  * one contiguous run is hashed.
  */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include <intel-ipsec-mb.h>
 
 #include "srtp_int.h"
 
-static __thread IMB_MGR *tl_mgr;
+/*
+ * Two job managers per lcore. AES-GCM goes to the widest code the CPU has
+ * (init_mb_mgr_auto: VAES on AVX-512). The HMAC-SHA1 suites go to a
+ * manager on the SHA extensions when the CPU has them (init_mb_mgr_sse
+ * takes SHA-NI, one packet at a time): the AVX-512 manager's SHA-1 works
+ * on 16 packets at once, and a worker's burst is whatever arrived since
+ * its last poll, often 8 to 20 packets, so its lanes run part empty and
+ * every burst ends in a flush. Measured with srtp_bench at 100,000
+ * streams on an EPYC (AVX-512 and SHA-NI): unprotect 250-290 ns on SHA-NI
+ * against 370 ns on AVX-512 in bursts of 8, and level in bursts of 32.
+ * Without SHA-NI both suites share the auto manager.
+ */
+static __thread IMB_MGR *tl_mgr, *tl_mgr_sha;
 
 static IMB_MGR *
-mgr_get(void)
+mgr_new(bool sha_ni)
 {
-	IMB_MGR *m;
+	IMB_MGR *m = alloc_mb_mgr(0);
 
-	if (tl_mgr != NULL)
-		return tl_mgr;
-	m = alloc_mb_mgr(0);
 	if (m == NULL)
 		return NULL;
-	init_mb_mgr_auto(m, NULL);
+	if (sha_ni)
+		init_mb_mgr_sse(m);
+	else
+		init_mb_mgr_auto(m, NULL);
 	if (imb_get_errno(m) != 0) {
 		free_mb_mgr(m);
 		return NULL;
 	}
-	tl_mgr = m;
 	return m;
+}
+
+static IMB_MGR *
+mgr_get(void)
+{
+	if (tl_mgr == NULL)
+		tl_mgr = mgr_new(false);
+	return tl_mgr;
+}
+
+/* The manager for the HMAC-SHA1 suites (see above). */
+static IMB_MGR *
+mgr_sha_get(void)
+{
+	IMB_MGR *m;
+
+	if (tl_mgr_sha != NULL)
+		return tl_mgr_sha;
+	m = mgr_get();
+	if (m == NULL)
+		return NULL;
+	if ((m->features & IMB_FEATURE_SHANI) && m->used_arch != IMB_ARCH_SSE)
+		tl_mgr_sha = mgr_new(true);
+	if (tl_mgr_sha == NULL)
+		tl_mgr_sha = m;
+	return tl_mgr_sha;
 }
 
 int
 srtp_xf_thread_init(void)
 {
-	return mgr_get() != NULL ? 0 : -ENOMEM;
+	return mgr_get() != NULL && mgr_sha_get() != NULL ? 0 : -ENOMEM;
 }
 
-const char *
-srtp_xf_imb_arch(void)
+static const char *
+arch_name(const IMB_MGR *m)
 {
-	IMB_MGR *m = mgr_get();
-
-	if (m == NULL)
-		return "unavailable";
 	switch (m->used_arch) {
 	case IMB_ARCH_NOAESNI: return "no-aesni";
 	case IMB_ARCH_SSE: return "sse";
@@ -68,6 +102,19 @@ srtp_xf_imb_arch(void)
 	case IMB_ARCH_AVX512: return "avx512";
 	default: return "?";
 	}
+}
+
+const char *
+srtp_xf_imb_arch(void)
+{
+	static char buf[64];
+	IMB_MGR *m = mgr_get(), *ms = mgr_sha_get();
+
+	if (m == NULL || ms == NULL)
+		return "unavailable";
+	snprintf(buf, sizeof(buf), "%s%s", arch_name(m),
+		 ms != m ? ", HMAC-SHA1 suites on SHA-NI" : "");
+	return buf;
 }
 
 int
@@ -558,16 +605,25 @@ finish_unprotect_rtcp(IMB_MGR *m, struct srtp_op *op)
 	}
 }
 
+/* The manager an op's jobs go to: AES-GCM's (@mg, whose key data its
+ * contexts were set up with) or the HMAC-SHA1 suites' (@ms). */
+static inline IMB_MGR *
+op_mgr(const struct srtp_op *op, IMB_MGR *mg, IMB_MGR *ms)
+{
+	return op->x->si->gcm ? mg : ms;
+}
+
 void
 srtp_imb_burst(struct srtp_op **ops, unsigned n)
 {
-	IMB_MGR *m = mgr_get();
+	IMB_MGR *mg = mgr_get(), *ms = mgr_sha_get(), *m;
 	int rc;
 
 	for (unsigned i = 0; i < n; i++) {
 		struct srtp_op *op = ops[i];
 
 		op->stage = ST_DONE;
+		m = op_mgr(op, mg, ms);
 		if (m == NULL) {
 			op->rc = -ENOMEM;
 			continue;
@@ -583,9 +639,11 @@ srtp_imb_burst(struct srtp_op **ops, unsigned n)
 			op->stage = ST_DONE;
 		}
 	}
-	if (m == NULL)
+	if (mg == NULL || ms == NULL)
 		return;
-	flush(m);
+	flush(mg);
+	if (ms != mg)
+		flush(ms);
 	for (unsigned i = 0; i < n; i++) {
 		struct srtp_op *op = ops[i];
 
@@ -593,6 +651,7 @@ srtp_imb_burst(struct srtp_op **ops, unsigned n)
 			op->stage = ST_DONE;
 			continue;
 		}
+		m = op_mgr(op, mg, ms);
 		switch (op->kind) {
 		case SRTP_OP_PROTECT:
 		case SRTP_OP_PROTECT_RTCP:
@@ -606,5 +665,7 @@ srtp_imb_burst(struct srtp_op **ops, unsigned n)
 			break;
 		}
 	}
-	flush(m);
+	flush(mg);
+	if (ms != mg)
+		flush(ms);
 }

@@ -80,10 +80,11 @@ int srtp_xf_create(struct srtp_xf **out, enum srtp_engine engine, enum srtp_suit
 void srtp_xf_free(struct srtp_xf *x);
 enum srtp_engine srtp_xf_engine(const struct srtp_xf *x);
 
-/* The calling thread's ipsec-mb manager, made now rather than at its first
- * packet (worker lcores call it at launch). 0 or -ENOMEM. */
+/* The calling thread's ipsec-mb managers (srtp_imb.c), made now rather
+ * than at its first packet (worker lcores call it at launch). 0 or -ENOMEM. */
 int srtp_xf_thread_init(void);
-/* The instruction set ipsec-mb picked on this CPU ("avx512", "sse", ...). */
+/* The instruction set ipsec-mb picked on this CPU ("avx512", "sse", ...),
+ * and whether the HMAC-SHA1 suites run on SHA-NI. */
 const char *srtp_xf_imb_arch(void);
 
 /* Test hooks (known-answer tests): a context from session keys directly
