@@ -537,9 +537,10 @@ main(int argc, char **argv)
 		while (!quit && sec < total) {
 			uint16_t n, sent;
 
-			unsigned nb = hi - lo < BURST ? hi - lo : BURST, nops = 0;
+			unsigned nb = hi - lo < BURST ? hi - lo : BURST, nops = 0, fi[BURST];
 
 			for (unsigned k = 0; k < nb; k++) {
+				fi[k] = cursor;
 				tx[k] = frames[cursor];
 				rte_mbuf_refcnt_update(tx[k], 1);
 				if (xf[cursor] != NULL) {
@@ -571,8 +572,18 @@ main(int argc, char **argv)
 				srtp_xf_burst(ops, nops);
 			sent = rte_eth_tx_burst(port, 0, tx, (uint16_t)nb);
 			tx_total += sent;
-			for (unsigned k = sent; k < nb; k++)
+			/* what the ring did not take goes first next time, so a
+			 * relay that falls behind sees each stream in order, not
+			 * with its sequence numbers jumping over whole laps; plain
+			 * RTP takes its sequence number back (SRTP ones stay used:
+			 * the protect kept them) */
+			for (unsigned k = sent; k < nb; k++) {
 				rte_mbuf_refcnt_update(tx[k], -1);
+				if (new_seq[fi[k]])
+					fseq[fi[k]]--;
+			}
+			if (sent < nb)
+				cursor = fi[sent];
 			n = rte_eth_rx_burst(port, 0, rx, BURST);
 			for (uint16_t k = 0; k < n; k++) {
 				struct rte_ether_hdr *e = rte_pktmbuf_mtod(rx[k], struct rte_ether_hdr *);
