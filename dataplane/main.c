@@ -281,6 +281,13 @@ print_ready(void)
 	printf("  srtp engine %s%s%s\n", srtp_engine_name((enum srtp_engine)dp.cfg->dp.srtp.engine),
 	       dp.cfg->dp.srtp.engine == SRTP_ENGINE_IPSECMB ? ", ipsec-mb arch " : "",
 	       dp.cfg->dp.srtp.engine == SRTP_ENGINE_IPSECMB ? srtp_xf_imb_arch() : "");
+	if (dp.cfg->dp.srtp.engine == SRTP_ENGINE_LIBSRTP && dp.cfg->dp.ng.session_limit > 2000)
+		/* bench/relay_memif.sh: 1,000 SRTP calls set up on it; with
+		 * 10,000 the NG offers timed out, the main lcore in NSS */
+		printf("  warning: srtp engine libsrtp with ng.session_limit %u: each libsrtp (NSS)\n"
+		       "  context costs more to create the more are alive; past a few thousand SRTP\n"
+		       "  calls NG requests time out. ipsec-mb is the engine for this scale.\n",
+		       dp.cfg->dp.ng.session_limit);
 	for (unsigned i = 0; i < dp.n_ports; i++) {
 		const struct dp_port *p = &dp.ports[i];
 		char mac[RTE_ETHER_ADDR_FMT_SIZE], a4[INET_ADDRSTRLEN] = "-",
