@@ -22,13 +22,6 @@
 
 extern uint32_t *flow_map;
 
-static inline uint16_t
-fold(uint32_t x)
-{
-	x = (x >> 16) + (x & 0xffff);
-	return (uint16_t)((x >> 16) + (x & 0xffff));
-}
-
 /*
  * The UDP checksum after the addresses and ports changed, from the old one
  * (RFC 1624: HC' = ~(~HC + ~m + m')); the payload is untouched, so it is
@@ -38,8 +31,8 @@ fold(uint32_t x)
 static inline uint16_t
 cksum_adjust(uint16_t old, uint32_t old_sum, uint32_t new_sum)
 {
-	uint16_t c = (uint16_t)~fold((uint32_t)(uint16_t)~old + (uint16_t)~fold(old_sum) +
-				      fold(new_sum));
+	uint16_t c = (uint16_t)~cksum_fold((uint32_t)(uint16_t)~old +
+					   (uint16_t)~cksum_fold(old_sum) + cksum_fold(new_sum));
 
 	return c == 0 ? 0xffff : c;
 }
