@@ -28,67 +28,60 @@
 #include "srtp_int.h"
 
 /*
- * Two job managers per lcore. AES-GCM goes to the widest code the CPU has
- * (init_mb_mgr_auto: VAES on AVX-512). The HMAC-SHA1 suites go to a
- * manager on the SHA extensions when the CPU has them (init_mb_mgr_sse
- * takes SHA-NI, one packet at a time): the AVX-512 manager's SHA-1 works
- * on 16 packets at once, and a worker's burst is whatever arrived since
- * its last poll, often 8 to 20 packets, so its lanes run part empty and
- * every burst ends in a flush. Measured with srtp_bench at 100,000
- * streams on an EPYC (AVX-512 and SHA-NI): unprotect 250-290 ns on SHA-NI
- * against 370 ns on AVX-512 in bursts of 8, and level in bursts of 32.
- * Without SHA-NI both suites share the auto manager.
+ * One job manager per lcore, on the widest code the CPU has
+ * (init_mb_mgr_auto: VAES on AVX-512). Where the CPU has the SHA
+ * extensions, the AES-CM suites' HMAC-SHA1 does not go to it but to the
+ * SHA-NI lanes of srtp_sha1ni.c, eight packets at a time: ipsec-mb's
+ * AVX-512 SHA-1 works on 16 packets and a worker's burst is whatever
+ * arrived since its last poll (often 8 to 20), so its lanes ran part
+ * empty and every burst ended in a flush, and its SHA-NI code works on
+ * one or two packets and waits on the instructions' latency. Measured
+ * with srtp_bench at 100,000 streams on the EPYC test machine (see the
+ * README for the figures).
  */
-static __thread IMB_MGR *tl_mgr, *tl_mgr_sha;
-
-static IMB_MGR *
-mgr_new(bool sha_ni)
-{
-	IMB_MGR *m = alloc_mb_mgr(0);
-
-	if (m == NULL)
-		return NULL;
-	if (sha_ni)
-		init_mb_mgr_sse(m);
-	else
-		init_mb_mgr_auto(m, NULL);
-	if (imb_get_errno(m) != 0) {
-		free_mb_mgr(m);
-		return NULL;
-	}
-	return m;
-}
+static __thread IMB_MGR *tl_mgr;
+static int sha_ni = -1;                 /* unknown until the first manager */
+static bool sha_ni_off;                 /* srtp_imb_sha_ni(false) */
 
 static IMB_MGR *
 mgr_get(void)
 {
-	if (tl_mgr == NULL)
-		tl_mgr = mgr_new(false);
-	return tl_mgr;
-}
-
-/* The manager for the HMAC-SHA1 suites (see above). */
-static IMB_MGR *
-mgr_sha_get(void)
-{
 	IMB_MGR *m;
 
-	if (tl_mgr_sha != NULL)
-		return tl_mgr_sha;
-	m = mgr_get();
+	if (tl_mgr != NULL)
+		return tl_mgr;
+	m = alloc_mb_mgr(0);
 	if (m == NULL)
 		return NULL;
-	if ((m->features & IMB_FEATURE_SHANI) && m->used_arch != IMB_ARCH_SSE)
-		tl_mgr_sha = mgr_new(true);
-	if (tl_mgr_sha == NULL)
-		tl_mgr_sha = m;
-	return tl_mgr_sha;
+	init_mb_mgr_auto(m, NULL);
+	if (imb_get_errno(m) != 0) {
+		free_mb_mgr(m);
+		return NULL;
+	}
+	if (sha_ni < 0)
+		sha_ni = (m->features & IMB_FEATURE_SHANI) != 0;
+	tl_mgr = m;
+	return m;
+}
+
+bool
+srtp_imb_sha_ni(bool on)
+{
+	mgr_get();
+	sha_ni_off = !on;
+	return sha_ni > 0 && !sha_ni_off;
+}
+
+static inline bool
+use_lanes(void)
+{
+	return sha_ni > 0 && !sha_ni_off;
 }
 
 int
 srtp_xf_thread_init(void)
 {
-	return mgr_get() != NULL && mgr_sha_get() != NULL ? 0 : -ENOMEM;
+	return mgr_get() != NULL ? 0 : -ENOMEM;
 }
 
 static const char *
@@ -108,12 +101,12 @@ const char *
 srtp_xf_imb_arch(void)
 {
 	static char buf[64];
-	IMB_MGR *m = mgr_get(), *ms = mgr_sha_get();
+	IMB_MGR *m = mgr_get();
 
-	if (m == NULL || ms == NULL)
+	if (m == NULL)
 		return "unavailable";
 	snprintf(buf, sizeof(buf), "%s%s", arch_name(m),
-		 ms != m ? ", HMAC-SHA1 suites on SHA-NI" : "");
+		 use_lanes() ? ", HMAC-SHA1 on SHA-NI x4" : "");
 	return buf;
 }
 
@@ -171,7 +164,7 @@ srtp_imb_free(struct imb_dir *d)
 /* ---- jobs ---- */
 
 /* stages of an op */
-enum { ST_DONE, ST_HASHED, ST_SEALED, ST_OPENED, ST_RTCP_CLEAR };
+enum { ST_DONE, ST_HASHED, ST_MACQ, ST_SEALED, ST_OPENED, ST_RTCP_CLEAR };
 
 static void
 job_done(IMB_JOB *j)
@@ -265,6 +258,31 @@ job_hmac(IMB_JOB *j, const struct imb_dir *d, struct srtp_op *op, unsigned n)
 	j->auth_tag_output_len_in_bytes = 20;
 }
 
+/* The HMACs of a burst on the SHA-NI lanes: those over packets as they
+ * came (unprotect: run before the flush) and those over ciphertext a job
+ * writes (protect: run after the flush). */
+struct macq {
+	struct sha1_lane pre[SRTP_BURST_MAX], post[SRTP_BURST_MAX];
+	unsigned npre, npost;
+};
+
+/* HMAC-SHA1 of @op's first @n bytes into op->tag: queued on @q's lanes
+ * (@post: after the ciphers), or without @q as part of job @j. */
+static void
+mac(IMB_JOB *j, struct macq *q, bool post, const struct imb_dir *d, struct srtp_op *op,
+    unsigned n)
+{
+	struct sha1_lane *l;
+
+	if (q == NULL) {
+		job_hmac(j, d, op, n);
+		return;
+	}
+	l = post ? &q->post[q->npost++] : &q->pre[q->npre++];
+	*l = (struct sha1_lane){ .msg = op->pkt, .len = n, .ipad = d->ipad, .opad = d->opad,
+				 .out = op->tag };
+}
+
 /* AES-GCM over @n bytes at @off with @aad, the tag to @tag. */
 static void
 job_gcm(IMB_JOB *j, const struct imb_dir *d, const struct suite_info *si, const uint8_t *iv,
@@ -297,7 +315,7 @@ job_gcm(IMB_JOB *j, const struct imb_dir *d, const struct suite_info *si, const 
 /* ---- step 1: per op ---- */
 
 static int
-prep_protect(IMB_MGR *m, struct srtp_op *op)
+prep_protect(IMB_MGR *m, struct macq *q, struct srtp_op *op)
 {
 	struct srtp_xf *x = op->x;
 	const struct suite_info *si = x->si;
@@ -329,7 +347,7 @@ prep_protect(IMB_MGR *m, struct srtp_op *op)
 		srtp_cm_iv(op->iv, d->salt, ssrc, op->index);
 		srtp_wr32(pkt + len, (uint32_t)(op->index >> 16));    /* ROC, then the tag */
 		job_ctr(j, d, si, op->iv, pkt, hl, len - hl);
-		job_hmac(j, d, op, len + 4);
+		mac(j, q, true, d, op, len + 4);
 	}
 	op->stage = si->gcm ? ST_DONE : ST_SEALED;
 	op->rc = (int32_t)(len + si->tag);
@@ -338,7 +356,7 @@ prep_protect(IMB_MGR *m, struct srtp_op *op)
 }
 
 static int
-prep_unprotect(IMB_MGR *m, struct srtp_op *op)
+prep_unprotect(IMB_MGR *m, struct macq *q, struct srtp_op *op)
 {
 	struct srtp_xf *x = op->x;
 	const struct suite_info *si = x->si;
@@ -359,6 +377,16 @@ prep_unprotect(IMB_MGR *m, struct srtp_op *op)
 	op->index = srtp_estimate(st, (uint16_t)(pkt[2] << 8 | pkt[3]), &delta);
 	if (st->init && (rc = srtp_replay_check(st->win, delta)) < 0)
 		return rc;
+	op->rc = (int32_t)(len - si->tag);
+	if (q != NULL && !si->gcm) {
+		/* the HMAC on the lanes; decrypted in step 2 once it holds */
+		memcpy(op->saved, pkt + len - si->tag, si->tag);
+		srtp_wr32(pkt + len - si->tag, (uint32_t)(op->index >> 16));
+		mac(NULL, q, false, d, op, len - si->tag + 4);
+		srtp_cm_iv(op->iv, d->salt, srtp_rd32(pkt + 8), op->index);
+		op->stage = ST_MACQ;
+		return 0;
+	}
 	j = job_new(m, op);
 	if (si->gcm) {
 		srtp_gcm_iv(op->iv, d->salt, srtp_rd32(pkt + 8), op->index);
@@ -377,13 +405,12 @@ prep_unprotect(IMB_MGR *m, struct srtp_op *op)
 		}
 	}
 	op->stage = si->gcm ? ST_OPENED : ST_HASHED;
-	op->rc = (int32_t)(len - si->tag);
 	submit(m, j);
 	return 0;
 }
 
 static int
-prep_protect_rtcp(IMB_MGR *m, struct srtp_op *op)
+prep_protect_rtcp(IMB_MGR *m, struct macq *q, struct srtp_op *op)
 {
 	struct srtp_xf *x = op->x;
 	const struct suite_info *si = x->si;
@@ -416,7 +443,7 @@ prep_protect_rtcp(IMB_MGR *m, struct srtp_op *op)
 		srtp_wr32(pkt + len, idx | 0x80000000u);
 		srtp_cm_iv(op->iv, d->salt, ssrc, idx);
 		job_ctr(j, d, si, op->iv, pkt, 8, len - 8);
-		job_hmac(j, d, op, len + 4);
+		mac(j, q, true, d, op, len + 4);
 	}
 	op->stage = si->gcm ? ST_DONE : ST_SEALED;
 	op->rc = (int32_t)(len + 4 + si->rtcp_tag);
@@ -425,7 +452,7 @@ prep_protect_rtcp(IMB_MGR *m, struct srtp_op *op)
 }
 
 static int
-prep_unprotect_rtcp(IMB_MGR *m, struct srtp_op *op)
+prep_unprotect_rtcp(IMB_MGR *m, struct macq *q, struct srtp_op *op)
 {
 	struct srtp_xf *x = op->x;
 	const struct suite_info *si = x->si;
@@ -462,9 +489,13 @@ prep_unprotect_rtcp(IMB_MGR *m, struct srtp_op *op)
 		job_gcm(j, d, si, op->iv, pkt, 8, n - 8, op->aad, 12, op->tag, true);
 		op->stage = ST_OPENED;
 	} else {
+		op->stage = ST_HASHED;
+		if (q != NULL) {
+			mac(NULL, q, false, d, op, n + 4);
+			return 0;
+		}
 		j = job_new(m, op);
 		job_hmac(j, d, op, n + 4);
-		op->stage = ST_HASHED;
 	}
 	submit(m, j);
 	return 0;
@@ -511,6 +542,7 @@ finish_unprotect(IMB_MGR *m, struct srtp_op *op)
 	uint8_t *pkt = op->pkt;
 	unsigned len = op->len, hl = srtp_rtp_hdr_len(pkt, len - si->tag);
 	unsigned n = len - si->tag - hl;
+	bool clear = op->stage == ST_MACQ;   /* only hashed: still ciphertext */
 	int rc;
 
 	op->stage = ST_DONE;
@@ -528,6 +560,18 @@ finish_unprotect(IMB_MGR *m, struct srtp_op *op)
 	rc = srtp_tag_eq(op->tag, op->saved, si->tag) ? 0 : -EBADMSG;
 	if (rc == 0)
 		rc = srtp_state_commit(op->st, op->index);
+	if (clear) {
+		/* authenticated: decrypted now; refused: left as it came */
+		if (rc < 0)
+			op->rc = rc;
+		else if (n) {
+			IMB_JOB *j = job_new(m, op);
+
+			job_ctr(j, d, si, op->iv, pkt, hl, n);
+			submit(m, j);
+		}
+		return;
+	}
 	if (rc < 0) {
 		op->rc = rc;
 		if (n) {
@@ -605,45 +649,39 @@ finish_unprotect_rtcp(IMB_MGR *m, struct srtp_op *op)
 	}
 }
 
-/* The manager an op's jobs go to: AES-GCM's (@mg, whose key data its
- * contexts were set up with) or the HMAC-SHA1 suites' (@ms). */
-static inline IMB_MGR *
-op_mgr(const struct srtp_op *op, IMB_MGR *mg, IMB_MGR *ms)
-{
-	return op->x->si->gcm ? mg : ms;
-}
-
 void
 srtp_imb_burst(struct srtp_op **ops, unsigned n)
 {
-	IMB_MGR *mg = mgr_get(), *ms = mgr_sha_get(), *m;
+	IMB_MGR *m = mgr_get();
+	struct macq mq, *q = use_lanes() ? &mq : NULL;
 	int rc;
 
+	if (m == NULL) {
+		for (unsigned i = 0; i < n; i++)
+			ops[i]->rc = -ENOMEM;
+		return;
+	}
+	mq.npre = mq.npost = 0;
 	for (unsigned i = 0; i < n; i++) {
 		struct srtp_op *op = ops[i];
 
 		op->stage = ST_DONE;
-		m = op_mgr(op, mg, ms);
-		if (m == NULL) {
-			op->rc = -ENOMEM;
-			continue;
-		}
 		switch (op->kind) {
-		case SRTP_OP_PROTECT: rc = prep_protect(m, op); break;
-		case SRTP_OP_UNPROTECT: rc = prep_unprotect(m, op); break;
-		case SRTP_OP_PROTECT_RTCP: rc = prep_protect_rtcp(m, op); break;
-		default: rc = prep_unprotect_rtcp(m, op); break;
+		case SRTP_OP_PROTECT: rc = prep_protect(m, q, op); break;
+		case SRTP_OP_UNPROTECT: rc = prep_unprotect(m, q, op); break;
+		case SRTP_OP_PROTECT_RTCP: rc = prep_protect_rtcp(m, q, op); break;
+		default: rc = prep_unprotect_rtcp(m, q, op); break;
 		}
 		if (rc < 0) {
 			op->rc = rc;
 			op->stage = ST_DONE;
 		}
 	}
-	if (mg == NULL || ms == NULL)
-		return;
-	flush(mg);
-	if (ms != mg)
-		flush(ms);
+	if (q != NULL)
+		srtp_sha1ni_hmac(q->pre, q->npre);
+	flush(m);
+	if (q != NULL)
+		srtp_sha1ni_hmac(q->post, q->npost);
 	for (unsigned i = 0; i < n; i++) {
 		struct srtp_op *op = ops[i];
 
@@ -651,7 +689,6 @@ srtp_imb_burst(struct srtp_op **ops, unsigned n)
 			op->stage = ST_DONE;
 			continue;
 		}
-		m = op_mgr(op, mg, ms);
 		switch (op->kind) {
 		case SRTP_OP_PROTECT:
 		case SRTP_OP_PROTECT_RTCP:
@@ -665,7 +702,5 @@ srtp_imb_burst(struct srtp_op **ops, unsigned n)
 			break;
 		}
 	}
-	flush(mg);
-	if (ms != mg)
-		flush(ms);
+	flush(m);
 }

@@ -77,6 +77,23 @@ int srtp_lib_policy(void *policy, enum srtp_suite s, uint8_t *keysalt, uint32_t 
 		    bool inbound);
 /* The ipsec-mb engine's ops of a burst (all with x->engine == IPSECMB). */
 void srtp_imb_burst(struct srtp_op **ops, unsigned n);
+/* Whether the ipsec-mb engine does the AES-CM suites' HMAC-SHA1 on the
+ * SHA-NI lanes (srtp_sha1ni.c): true where the CPU has SHA-NI; @on false
+ * keeps it on ipsec-mb's own code (the tests run both). Returns the
+ * setting now in force. */
+bool srtp_imb_sha_ni(bool on);
+
+/* HMAC-SHA1 of @len bytes at @msg from the start states @ipad/@opad (five
+ * host-order words each, as IMB_SHA1_ONE_BLOCK leaves them), the whole
+ * 20-byte tag to @out; @n requests, four at a time. Only on a CPU with
+ * the SHA extensions. */
+struct sha1_lane {
+	const uint8_t *msg;
+	unsigned len;
+	const uint8_t *ipad, *opad;
+	uint8_t *out;
+};
+void srtp_sha1ni_hmac(const struct sha1_lane *r, unsigned n);
 
 /* ---- shared arithmetic ---- */
 
