@@ -15,6 +15,12 @@
  *   srtp-srtp  both legs SRTP with their own keys: decrypt and encrypt
  * A's SRTP is protected here (the callplane transform, ipsec-mb bursts)
  * with a new sequence number every send, as a phone does.
+ * --shared-key gives every call's SRTP leg the same master key (one per
+ * side), so the generator keeps one SRTP context instead of one per call
+ * (each stream still has its own SSRC, index and keystream). The relay
+ * still derives and keeps a context per stream from the offers; what goes
+ * is the generator's own 100,000 contexts, which on a shared L3 cache
+ * evict the relay's (on a real network the sender is another box).
  *
  * --pair P (with --srtp MODE): 2K calls, the first K plain one-way and the
  * next K in MODE, and the sending alternates between the two sets every P
@@ -29,7 +35,8 @@
  * names (the relay spreads calls over its media addresses).
  *
  *   memif_gen [EAL args] -- --ng IP:PORT --relay IP --a IP --b IP
- *             --calls K --secs S [--oneway] [--srtp MODE [--pair P]] [--suite NAME] [--hold]
+ *             --calls K --secs S [--oneway] [--srtp MODE [--pair P]] [--suite NAME]
+ *             [--shared-key] [--hold]
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -75,6 +82,8 @@ static bool detect;   /* --detect: in-band DTMF detection on every call */
 static bool record;   /* --record: every call recorded (NG "record call" in the answer) */
 static bool oneway;   /* --oneway: A to B only */
 static bool hold;     /* --hold: stay attached after the run until SIGTERM */
+static bool shared_key;   /* --shared-key: one SRTP master key per side */
+static struct srtp_xf *shared_xf;   /* its one context (A's side) */
 static unsigned pair_secs; /* --pair P: plain and SRTP calls alternate every P s */
 enum gen_srtp { SRTP_NONE, SRTP_TO_RTP, RTP_TO_SRTP, SRTP_TO_SRTP };
 static enum gen_srtp srtp_mode, pair_mode;
@@ -86,12 +95,14 @@ static enum srtp_suite suite = SRTP_AES_CM_128_HMAC_SHA1_80;
 static unsigned tag_len = 10, ks_len = 30;
 #define KS_MAX 64
 
-/* A's master key and salt for @call (ks_len bytes). */
+/* The master key and salt of @call's A leg or (@b) B leg (ks_len bytes). */
 static void
-call_key(unsigned call, uint8_t ks[KS_MAX])
+call_key(unsigned call, bool b, uint8_t ks[KS_MAX])
 {
+	unsigned c = 2 * (shared_key ? 0 : call) + b;
+
 	for (unsigned i = 0; i < ks_len; i++)
-		ks[i] = (uint8_t)(call * 131u + i * 7u + (call >> 8) + 1);
+		ks[i] = (uint8_t)(c * 131u + i * 7u + (c >> 8) + 1);
 }
 
 /* Address @k of the series that starts at @base (network order). */
@@ -128,7 +139,7 @@ ng_req(int fd, const struct sockaddr_in *ng, const char *cmd, unsigned call, uin
 	if (crypto) {
 		uint8_t ks[KS_MAX];
 
-		call_key(offer ? call : call + 100000u, ks);
+		call_key(call, !offer, ks);
 		sdp_b64_encode(ks, ks_len, b64, sizeof(b64));
 	}
 	if (crypto)
@@ -322,6 +333,9 @@ main(int argc, char **argv)
 		} else if (strcmp(o, "--hold") == 0) {
 			hold = true;
 			i--;    /* takes no value */
+		} else if (strcmp(o, "--shared-key") == 0) {
+			shared_key = true;
+			i--;    /* takes no value */
 		} else if (strcmp(o, "--oneway") == 0) {
 			oneway = true;
 			i--;    /* takes no value */
@@ -480,6 +494,7 @@ main(int argc, char **argv)
 		}
 		/* what is sent: both ways, or one way (A to B; B to A for rtp-srtp) */
 		n_frames = 0;
+		shared_xf = NULL;
 		for (unsigned i = 0; i < calls; i++) {
 			bool a, b;
 			unsigned extra;
@@ -493,15 +508,18 @@ main(int argc, char **argv)
 			new_seq[n_frames] = srtp_mode == RTP_TO_SRTP;
 
 			if (a) {
-				if (extra) {
+				if (extra && shared_key && shared_xf != NULL) {
+					xf[n_frames] = shared_xf;
+				} else if (extra) {
 					uint8_t ks[KS_MAX];
 
-					call_key(i, ks);
+					call_key(i, false, ks);
 					if (srtp_xf_create(&xf[n_frames], SRTP_ENGINE_IPSECMB, suite, ks,
 							   ks + srtp_suite_key_len(suite)) < 0) {
 						fprintf(stderr, "memif_gen: SRTP context\n");
 						return 1;
 					}
+					shared_xf = xf[n_frames];
 				}
 				frames[n_frames++] = make_frame(mp, host_ip(ip_a, i / CALLS_PER_HOST), ra[i],
 								(uint16_t)(20000 + 2 * (i % CALLS_PER_HOST)),

@@ -75,7 +75,7 @@ flow_publish(uint32_t idx)
 	uint32_t w = idx + 1;
 
 	if (s->srtp_rx != NULL)
-		w |= FLOW_W_RX;
+		w |= FLOW_W_RX | (srtp_xf_gcm_keys_at(s->srtp_rx) ? FLOW_W_GCM : 0);
 	if (s->out != FLOW_NONE && flow_streams[s->out].srtp_tx != NULL)
 		w |= FLOW_W_TX;
 	/* Release: a worker that sees the index sees the stream filled in. */

@@ -27,9 +27,10 @@
 #define FLOW_NONE UINT32_MAX
 /* A stream map word: the stream index + 1 (0: none), and hints of which
  * SRTP states a packet of it touches, for prefetching. */
-#define FLOW_W_IDX 0x3fffffffu
+#define FLOW_W_IDX 0x1fffffffu
 #define FLOW_W_RX (1u << 31)     /* the stream unprotects what it receives */
 #define FLOW_W_TX (1u << 30)     /* the stream it forwards to protects */
+#define FLOW_W_GCM (1u << 29)    /* FLOW_W_RX with the key data at SRTP_XF_GCM_KEYS */
 #define FLOW_LATCH_RUN 3
 #define FLOW_LATCH_WINDOW 16
 
@@ -151,6 +152,31 @@ flow_prefetch(uint32_t word)
 		rte_prefetch0(&s->rs);
 		if (word & FLOW_W_RX)
 			rte_prefetch0(&s->srtp_rx_st);
+	}
+}
+
+/* Worker lcore: the SRTP keys of the stream of map word @word, if it has
+ * them: its receiving context's first four lines (an AES-128-CM suite's
+ * salt, HMAC pads and key schedule, srtp_int.h), or with FLOW_W_GCM its
+ * first line and the GCM key data's lines. The stream's own first line
+ * is read: call it a while after flow_prefetch. */
+static inline void
+flow_prefetch_srtp(uint32_t word)
+{
+	if ((word & FLOW_W_IDX) && (word & FLOW_W_RX)) {
+		const char *x = (const char *)flow_streams[(word & FLOW_W_IDX) - 1].srtp_rx;
+
+		if (x == NULL)
+			return;
+		rte_prefetch0(x);
+		if (word & FLOW_W_GCM) {
+			for (unsigned l = 0; l < SRTP_XF_GCM_LINES; l++)
+				rte_prefetch0(x + SRTP_XF_GCM_KEYS + 64 * l);
+			return;
+		}
+		rte_prefetch0(x + 64);
+		rte_prefetch0(x + 128);
+		rte_prefetch0(x + 192);
 	}
 }
 

@@ -194,12 +194,7 @@ flow_srtp_rx_prep(uint32_t idx, struct rte_mbuf *m, struct srtp_op *op)
 	p = (uint8_t *)(udp + 1);
 	if (p + udp_len - sizeof(*udp) > rte_pktmbuf_mtod(m, uint8_t *) + rte_pktmbuf_data_len(m))
 		return false;
-	/* its RTP keys for srtp_xf_burst: an AES-128 suite's salt, HMAC pads
-	 * and key schedule are the context's first four lines (srtp_int.h) */
-	rte_prefetch0(s->srtp_rx);
-	rte_prefetch0((const char *)s->srtp_rx + 64);
-	rte_prefetch0((const char *)s->srtp_rx + 128);
-	rte_prefetch0((const char *)s->srtp_rx + 192);
+	/* its keys were prefetched by the worker (flow_prefetch_srtp) */
 	op->x = s->srtp_rx;
 	op->st = &s->srtp_rx_st;
 	op->pkt = p;

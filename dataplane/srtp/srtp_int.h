@@ -29,7 +29,8 @@ struct evp_dir {
 
 /* intel-ipsec-mb: the expanded AES key and the HMAC-SHA1 start states
  * (compact: a CM suite's packet touches four cache lines of key), or the
- * GCM key data (allocated, 64-byte aligned). */
+ * GCM key data (in the same allocation, after the context: see
+ * SRTP_XF_GCM_KEYS). */
 struct imb_dir {
 	/* Per packet an AES-128 suite reads the salt, the HMAC pads and 176
 	 * bytes of key schedule: in this order they fill the first four
@@ -56,8 +57,11 @@ struct srtp_xf {
 int srtp_evp_setup(struct evp_dir *d, const struct suite_info *si, const uint8_t *ek,
 		   const uint8_t *salt, const uint8_t *ak);
 void srtp_evp_free(struct evp_dir *d);
+/* @gcm: where an AES-GCM suite's key data goes (srtp_imb_gcm_size bytes,
+ * 64-byte aligned, inside the context: SRTP_XF_GCM_KEYS) */
 int srtp_imb_setup(struct imb_dir *d, const struct suite_info *si, const uint8_t *ek,
-		   const uint8_t *salt, const uint8_t *ak);
+		   const uint8_t *salt, const uint8_t *ak, void *gcm);
+size_t srtp_imb_gcm_size(void);
 void srtp_imb_free(struct imb_dir *d);
 int srtp_lib_create(struct srtp_xf *x, const uint8_t *master_key, const uint8_t *master_salt);
 void srtp_lib_free(struct srtp_xf *x);

@@ -109,12 +109,39 @@ put_be64(uint8_t *p, uint64_t v)
 		p[i] = (uint8_t)v;
 }
 
+/* The inner hash's last one or two blocks to @t (128 bytes, with 16
+ * writable bytes before it): the @rem bytes left of @msg after its whole
+ * blocks, 0x80, zeros, and the length in bits of key block and message.
+ * Copied in 16-byte moves (the last one ending at the message's end,
+ * overlapping the one before; a memcpy of a few dozen bytes is a call and
+ * a slow start, once per packet). */
+SHA_NI static inline void
+tail_build(uint8_t *t, const uint8_t *msg, unsigned len, unsigned rem, unsigned tb)
+{
+	const uint8_t *src = msg + (len - rem);
+
+	for (unsigned k = 0; k < 128; k += 16)
+		_mm_store_si128((__m128i *)(t + k), _mm_setzero_si128());
+	if (len >= 16) {
+		for (unsigned k = 0; k + 16 <= rem; k += 16)
+			_mm_storeu_si128((__m128i *)(t + k),
+					 _mm_loadu_si128((const __m128i *)(src + k)));
+		if (rem & 15)
+			_mm_storeu_si128((__m128i *)(t + rem - 16),
+					 _mm_loadu_si128((const __m128i *)(src + rem - 16)));
+	} else {
+		memcpy(t, src, rem);
+	}
+	t[rem] = 0x80;
+	put_be64(t + 64 * tb - 8, ((uint64_t)len + 64) * 8);
+}
+
 /* up to LANES requests; the lanes beyond @n hash a block of zeros */
 SHA_NI static void
 group(const struct sha1_lane *r, unsigned n)
 {
 	static const uint8_t zeros[64];
-	uint8_t tail[LANES][128] __attribute__((aligned(16)));
+	uint8_t buf[LANES][16 + 128] __attribute__((aligned(16)));
 	const uint8_t *blk[LANES];
 	__m128i abcd[LANES], e[LANES], sa[LANES], se[LANES];
 	unsigned full[LANES], total[LANES], steps = 1;
@@ -125,16 +152,12 @@ group(const struct sha1_lane *r, unsigned n)
 		if (l >= n)
 			continue;
 		/* the inner hash's blocks: whole ones from the packet, then
-		 * the rest, 0x80, zeros and the length in bits (the key block
-		 * included) in one or two more */
+		 * one or two built */
 		unsigned len = r[l].len, rem = len % 64, tb = rem < 56 ? 1 : 2;
 
 		full[l] = len / 64;
 		total[l] = full[l] + tb;
-		memcpy(tail[l], r[l].msg + 64 * full[l], rem);
-		tail[l][rem] = 0x80;
-		memset(tail[l] + rem + 1, 0, 64 * tb - rem - 1 - 8);
-		put_be64(tail[l] + 64 * tb - 8, ((uint64_t)len + 64) * 8);
+		tail_build(buf[l] + 16, r[l].msg, len, rem, tb);
 		state_load(r[l].ipad, &abcd[l], &e[l]);
 		if (total[l] > steps)
 			steps = total[l];
@@ -142,7 +165,7 @@ group(const struct sha1_lane *r, unsigned n)
 	for (unsigned s = 0; s < steps; s++) {
 		for (unsigned l = 0; l < LANES; l++) {
 			blk[l] = s < full[l] ? r[l].msg + 64 * s :
-				 s < total[l] ? tail[l] + 64 * (s - full[l]) : zeros;
+				 s < total[l] ? buf[l] + 16 + 64 * (s - full[l]) : zeros;
 			sa[l] = abcd[l];
 			se[l] = e[l];
 		}
@@ -155,11 +178,13 @@ group(const struct sha1_lane *r, unsigned n)
 	}
 	/* the outer hash: one block, the inner digest then padding */
 	for (unsigned l = 0; l < LANES; l++) {
-		state_store(abcd[l], e[l], tail[l]);
-		tail[l][20] = 0x80;
-		memset(tail[l] + 21, 0, 64 - 21 - 8);
-		put_be64(tail[l] + 56, (64 + 20) * 8);
-		blk[l] = tail[l];
+		uint8_t *t = buf[l] + 16;
+
+		state_store(abcd[l], e[l], t);
+		t[20] = 0x80;
+		memset(t + 21, 0, 64 - 21 - 8);
+		put_be64(t + 56, (64 + 20) * 8);
+		blk[l] = t;
 		if (l < n)
 			state_load(r[l].opad, &abcd[l], &e[l]);
 	}

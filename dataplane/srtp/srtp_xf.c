@@ -156,13 +156,30 @@ srtp_evp_setup(struct evp_dir *d, const struct suite_info *si, const uint8_t *ek
 
 /* ---- contexts ---- */
 
+_Static_assert(((sizeof(struct srtp_xf) + 63) & ~(size_t)63) <= SRTP_XF_GCM_KEYS,
+	       "SRTP_XF_GCM_KEYS: the context has grown past it");
+
+/* Where an ipsec-mb GCM context's RTP or RTCP key data starts. */
+static size_t
+gcm_keys_off(bool rtcp)
+{
+	return SRTP_XF_GCM_KEYS + (rtcp ? (srtp_imb_gcm_size() + 63) & ~(size_t)63 : 0);
+}
+
+bool
+srtp_xf_gcm_keys_at(const struct srtp_xf *x)
+{
+	return x->engine == SRTP_ENGINE_IPSECMB && x->si->gcm;
+}
+
 /* The engine's keys of one kind of traffic from session keys. */
 static int
 kind_setup(struct srtp_xf *x, bool rtcp, const uint8_t *ek, const uint8_t *salt,
 	   const uint8_t *ak)
 {
 	if (x->engine == SRTP_ENGINE_IPSECMB)
-		return srtp_imb_setup(rtcp ? &x->imb.rtcp : &x->imb.rtp, x->si, ek, salt, ak);
+		return srtp_imb_setup(rtcp ? &x->imb.rtcp : &x->imb.rtp, x->si, ek, salt, ak,
+				      x->si->gcm ? (char *)x + gcm_keys_off(rtcp) : NULL);
 	return srtp_evp_setup(rtcp ? &x->evp.rtcp : &x->evp.rtp, x->si, ek, salt, ak);
 }
 
@@ -202,7 +219,10 @@ xf_make(struct srtp_xf **out, enum srtp_engine engine, enum srtp_suite suite,
 		return -EINVAL;
 	if (session && engine == SRTP_ENGINE_LIBSRTP)
 		return -ENOTSUP;
-	x = aligned_alloc(64, (sizeof(*x) + 63) & ~(size_t)63);
+	/* an ipsec-mb GCM context carries its key data after it */
+	x = aligned_alloc(64, engine == SRTP_ENGINE_IPSECMB && srtp_suites[suite].gcm ?
+				      gcm_keys_off(true) + ((srtp_imb_gcm_size() + 63) & ~(size_t)63) :
+				      (sizeof(*x) + 63) & ~(size_t)63);
 	if (x == NULL)
 		return -ENOMEM;
 	memset(x, 0, sizeof(*x));

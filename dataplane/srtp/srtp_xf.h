@@ -80,11 +80,21 @@ int srtp_xf_create(struct srtp_xf **out, enum srtp_engine engine, enum srtp_suit
 void srtp_xf_free(struct srtp_xf *x);
 enum srtp_engine srtp_xf_engine(const struct srtp_xf *x);
 
+/* An ipsec-mb AES-GCM context holds its RTP key data (the AES round keys,
+ * then the GHASH key powers, as the GCM code reads them per packet) at
+ * SRTP_XF_GCM_KEYS bytes into the context, and a packet reads
+ * SRTP_XF_GCM_LINES cache lines of it: a worker prefetches them without
+ * reading the context first (flow_prefetch_srtp). Whether @x is such a
+ * context: srtp_xf_gcm_keys_at(). */
+#define SRTP_XF_GCM_KEYS 640
+#define SRTP_XF_GCM_LINES 6
+bool srtp_xf_gcm_keys_at(const struct srtp_xf *x);
+
 /* The calling thread's ipsec-mb managers (srtp_imb.c), made now rather
  * than at its first packet (worker lcores call it at launch). 0 or -ENOMEM. */
 int srtp_xf_thread_init(void);
 /* The instruction set ipsec-mb picked on this CPU ("avx512", "sse", ...),
- * and whether the HMAC-SHA1 suites run on SHA-NI. */
+ * whether the HMAC-SHA1 suites run on SHA-NI and what AES-GCM runs on. */
 const char *srtp_xf_imb_arch(void);
 
 /* Test hooks (known-answer tests): a context from session keys directly

@@ -55,7 +55,9 @@ tx_drain(struct wstate *ws, struct dp_worker *w, unsigned lc)
 /* A media packet's stream map word (prefetched WORD_LAG packets of
  * classifying before): read, and its stream prefetched. Reading the words
  * while the burst is still being classified gives the streams' lines the
- * rest of the classify pass to arrive. */
+ * rest of the classify pass to arrive. WORD_LAG packets later again the
+ * stream's SRTP keys are prefetched (flow_prefetch_srtp), so the first
+ * unprotects of the burst do not wait on them. */
 #define WORD_LAG 8
 
 static inline void
@@ -111,9 +113,14 @@ rx_port(struct wstate *ws, struct dp_worker *w, unsigned lc, uint16_t pidx)
 		}
 		if (i >= WORD_LAG)
 			stream_word(verdict, word, sidx, i - WORD_LAG);
+		if (i >= 2 * WORD_LAG && verdict[i - 2 * WORD_LAG] == DP_V_MEDIA)
+			flow_prefetch_srtp(sidx[i - 2 * WORD_LAG]);
 	}
 	for (i = n > WORD_LAG ? n - WORD_LAG : 0; i < n; i++)
 		stream_word(verdict, word, sidx, i);
+	for (i = n > 2 * WORD_LAG ? n - 2 * WORD_LAG : 0; i < n; i++)
+		if (verdict[i] == DP_V_MEDIA)
+			flow_prefetch_srtp(sidx[i]);
 	for (i = 0; i < n; i++) {
 		op_of[i] = UINT8_MAX;
 		if (verdict[i] != DP_V_MEDIA)
