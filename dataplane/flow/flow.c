@@ -77,7 +77,8 @@ flow_publish(uint32_t idx)
 	if (s->srtp_rx != NULL)
 		w |= FLOW_W_RX | (srtp_xf_gcm_keys_at(s->srtp_rx) ? FLOW_W_GCM : 0);
 	if (s->out != FLOW_NONE && flow_streams[s->out].srtp_tx != NULL)
-		w |= FLOW_W_TX;
+		w |= FLOW_W_TX |
+		     (srtp_xf_gcm_keys_at(flow_streams[s->out].srtp_tx) ? FLOW_W_TX_GCM : 0);
 	/* Release: a worker that sees the index sees the stream filled in. */
 	__atomic_store_n(slot, w, __ATOMIC_RELEASE);
 }

@@ -27,10 +27,11 @@
 #define FLOW_NONE UINT32_MAX
 /* A stream map word: the stream index + 1 (0: none), and hints of which
  * SRTP states a packet of it touches, for prefetching. */
-#define FLOW_W_IDX 0x1fffffffu
+#define FLOW_W_IDX 0x0fffffffu
 #define FLOW_W_RX (1u << 31)     /* the stream unprotects what it receives */
 #define FLOW_W_TX (1u << 30)     /* the stream it forwards to protects */
 #define FLOW_W_GCM (1u << 29)    /* FLOW_W_RX with the key data at SRTP_XF_GCM_KEYS */
+#define FLOW_W_TX_GCM (1u << 28) /* FLOW_W_TX with the key data at SRTP_XF_GCM_KEYS */
 #define FLOW_LATCH_RUN 3
 #define FLOW_LATCH_WINDOW 16
 
@@ -155,6 +156,22 @@ flow_prefetch(uint32_t word)
 	}
 }
 
+/* The lines of SRTP context @x a packet's transform reads (@gcm: an
+ * ipsec-mb AES-GCM context, its key data at SRTP_XF_GCM_KEYS). */
+static inline void
+flow_prefetch_keys(const char *x, bool gcm)
+{
+	rte_prefetch0(x);
+	if (gcm) {
+		for (unsigned l = 0; l < SRTP_XF_GCM_LINES; l++)
+			rte_prefetch0(x + SRTP_XF_GCM_KEYS + 64 * l);
+		return;
+	}
+	rte_prefetch0(x + 64);
+	rte_prefetch0(x + 128);
+	rte_prefetch0(x + 192);
+}
+
 /* Worker lcore: the SRTP keys of the stream of map word @word, if it has
  * them: its receiving context's first four lines (an AES-128-CM suite's
  * salt, HMAC pads and key schedule, srtp_int.h), or with FLOW_W_GCM its
@@ -166,17 +183,8 @@ flow_prefetch_srtp(uint32_t word)
 	if ((word & FLOW_W_IDX) && (word & FLOW_W_RX)) {
 		const char *x = (const char *)flow_streams[(word & FLOW_W_IDX) - 1].srtp_rx;
 
-		if (x == NULL)
-			return;
-		rte_prefetch0(x);
-		if (word & FLOW_W_GCM) {
-			for (unsigned l = 0; l < SRTP_XF_GCM_LINES; l++)
-				rte_prefetch0(x + SRTP_XF_GCM_KEYS + 64 * l);
-			return;
-		}
-		rte_prefetch0(x + 64);
-		rte_prefetch0(x + 128);
-		rte_prefetch0(x + 192);
+		if (x != NULL)
+			flow_prefetch_keys(x, word & FLOW_W_GCM);
 	}
 }
 

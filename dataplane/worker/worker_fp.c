@@ -84,7 +84,7 @@ rx_port(struct wstate *ws, struct dp_worker *w, unsigned lc, uint16_t pidx)
 	uint8_t tx_of[DP_BURST];
 	unsigned ntx = 0;
 	const uint32_t *word[DP_BURST];
-	uint32_t sidx[DP_BURST];
+	uint32_t sidx[DP_BURST], tx_gcm = 0;   /* tx_gcm: bit i, FLOW_W_TX_GCM */
 	uint8_t verdict[DP_BURST], op_of[DP_BURST];
 	enum dp_counter why_of[DP_BURST];
 	unsigned nhost = 0, nops = 0, i, sent;
@@ -126,6 +126,8 @@ rx_port(struct wstate *ws, struct dp_worker *w, unsigned lc, uint16_t pidx)
 		if (verdict[i] != DP_V_MEDIA)
 			continue;
 		flow_prefetch_out(sidx[i]);
+		if (sidx[i] & FLOW_W_TX_GCM)
+			tx_gcm |= 1u << i;
 		sidx[i] &= FLOW_W_IDX;
 		if (flow_srtp_rx_prep(sidx[i], pkts[i], &ops[nops]))
 			op_of[i] = (uint8_t)nops++;
@@ -147,7 +149,9 @@ rx_port(struct wstate *ws, struct dp_worker *w, unsigned lc, uint16_t pidx)
 					       sidx[i], &txo[ntx]);
 
 			if (out == FLOW_PROTECT) {
-				/* sent after the burst's protects (below) */
+				/* sent after the burst's protects (below), whose
+				 * keys are fetched meanwhile */
+				flow_prefetch_keys((const char *)txo[ntx].x, (tx_gcm >> i) & 1);
 				tx_of[ntx++] = (uint8_t)i;
 			} else if (out == FLOW_HELD) {
 				/* the dsp role holds it (in-band DTMF masking) and
