@@ -7,7 +7,7 @@
  * before: on a single packet the core mostly waits on their latency.
  * Four packets interleaved step by step keep the SHA unit busy. Measured
  * on the EPYC test machine: about 51 ns per block on one packet, 34 ns
- * each on two (what ipsec-mb's SHA-NI code does), 27 ns each on three or
+ * each on two (ipsec-mb's SHA-NI code interleaves at most two), 27 ns on three or
  * four, and slower again on eight (they spill the sixteen xmm registers
  * the SHA instructions can use). Four is about where the SHA unit itself
  * is full, so this is also about as fast as SHA-1 gets on this core.
