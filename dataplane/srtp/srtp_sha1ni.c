@@ -7,9 +7,9 @@
  * before: on a single packet the core mostly waits on their latency.
  * Four packets interleaved step by step keep the SHA unit busy. Measured
  * on the EPYC test machine: about 51 ns per block on one packet, 34 ns
- * each on two (ipsec-mb's SHA-NI code interleaves at most two), 27 ns on three or
- * four, and slower again on eight (they spill the sixteen xmm registers
- * the SHA instructions can use). Four is about where the SHA unit itself
+ * each on two (ipsec-mb's SHA-NI code interleaves at most two), 27 ns on
+ * three or four, and slower again on eight (they spill the sixteen xmm
+ * registers the SHA instructions can use). Four is about where the SHA unit itself
  * is full, so this is also about as fast as SHA-1 gets on this core.
  * Against ipsec-mb's AVX-512 SHA-1 (sixteen packets in vector lanes) it
  * is level in full bursts of 32 and 1.5-1.7x faster in bursts of 8, the
