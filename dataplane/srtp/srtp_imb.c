@@ -50,17 +50,18 @@ static __thread IMB_MGR *tl_mgr, *tl_mgr_gcm;
 static int sha_ni = -1;                 /* unknown until the first manager */
 static bool sha_ni_off;                 /* srtp_imb_sha_ni(false) */
 
-/* @arch: 0 auto, 2 AVX2, 1 SSE */
+enum mgr_arch { MGR_AUTO, MGR_SSE, MGR_AVX2 };
+
 static IMB_MGR *
-mgr_new(int arch)
+mgr_new(enum mgr_arch arch)
 {
 	IMB_MGR *m = alloc_mb_mgr(0);
 
 	if (m == NULL)
 		return NULL;
-	if (arch == 2)
+	if (arch == MGR_AVX2)
 		init_mb_mgr_avx2(m);
-	else if (arch == 1)
+	else if (arch == MGR_SSE)
 		init_mb_mgr_sse(m);
 	else
 		init_mb_mgr_auto(m, NULL);
@@ -76,7 +77,7 @@ mgr_get(void)
 {
 	if (tl_mgr != NULL)
 		return tl_mgr;
-	tl_mgr = mgr_new(0);
+	tl_mgr = mgr_new(MGR_AUTO);
 	if (tl_mgr != NULL && sha_ni < 0)
 		sha_ni = (tl_mgr->features & IMB_FEATURE_SHANI) != 0;
 	return tl_mgr;
@@ -91,11 +92,11 @@ mgr_gcm_get(void)
 	if (tl_mgr_gcm != NULL || m == NULL)
 		return tl_mgr_gcm;
 	if (m->used_arch == IMB_ARCH_AVX512)
-		tl_mgr_gcm = mgr_new(2);
+		tl_mgr_gcm = mgr_new(MGR_AVX2);
 	else if (m->used_arch == IMB_ARCH_AVX2 || m->used_arch == IMB_ARCH_NOAESNI)
 		tl_mgr_gcm = m;
 	else
-		tl_mgr_gcm = mgr_new(1);
+		tl_mgr_gcm = mgr_new(MGR_SSE);
 	return tl_mgr_gcm;
 }
 
