@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include <rte_byteorder.h>
 #include <rte_malloc.h>
@@ -20,27 +19,6 @@ uint32_t *flow_map;
 
 static uint32_t *free_list;
 static uint32_t n_free, cap;
-static size_t streams_len, map_len;
-
-/*
- * The stream table and the stream map, which the workers read for every
- * packet, in memory of their own asked for in 2 MiB pages (transparent
- * huge pages; the kernel's "madvise" setting, Debian's default). EAL's
- * memory without hugepages is a shared memfd in 4 KiB pages, and at
- * 100,000 streams nearly every stream a packet touches was on a page the
- * TLB did not hold. Only the dataplane's own lcores use these tables (no
- * device reads them), so they need not be EAL memory. Zeroed.
- */
-static void *
-table_alloc(size_t len)
-{
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED)
-		return NULL;
-	(void)madvise(p, len, MADV_HUGEPAGE);   /* a hint: 4 KiB pages if refused */
-	return p;
-}
 
 int
 flow_init(uint32_t max, unsigned workers, unsigned slots)
@@ -49,10 +27,9 @@ flow_init(uint32_t max, unsigned workers, unsigned slots)
 
 	if (max >= FLOW_W_IDX)
 		return -EINVAL;
-	streams_len = sizeof(*flow_streams) * max;
-	map_len = sizeof(uint32_t) * (slots ? slots : 1) * 65536;
-	flow_streams = table_alloc(streams_len);
-	flow_map = table_alloc(map_len);
+	flow_streams = rte_zmalloc("flow_streams", sizeof(*flow_streams) * max,
+				   RTE_CACHE_LINE_SIZE);
+	flow_map = rte_zmalloc("flow_map", sizeof(uint32_t) * (slots ? slots : 1) * 65536, 0);
 	free_list = malloc(sizeof(*free_list) * max);
 	flow_qsbr = rte_zmalloc("flow_qsbr", qs, RTE_CACHE_LINE_SIZE);
 	if (!flow_streams || !flow_map || !free_list || !flow_qsbr)
@@ -68,12 +45,8 @@ flow_init(uint32_t max, unsigned workers, unsigned slots)
 void
 flow_fini(void)
 {
-	if (flow_streams != NULL)
-		munmap(flow_streams, streams_len);
-	if (flow_map != NULL)
-		munmap(flow_map, map_len);
-	flow_streams = NULL;
-	flow_map = NULL;
+	rte_free(flow_streams);
+	rte_free(flow_map);
 	rte_free(flow_qsbr);
 	free(free_list);
 }
