@@ -22,6 +22,16 @@
  * is the generator's own 100,000 contexts, which on a shared L3 cache
  * evict the relay's (on a real network the sender is another box).
  *
+ * --pre-protect MB: A's SRTP packets are protected before the run, up to
+ * MB megabytes of them, in the order they will be sent, and the run only
+ * copies them into its frames. On this two-core machine the generator
+ * shares the host's core with the relay's worker (a busy loop on the
+ * other vCPU slows the transform by half), and protecting at the relay's
+ * own rate would load the worker's core with the sender's crypto too (on
+ * a real network the sender is another box). When they run out, the rest
+ * is protected live as before: "live=N" on each steady line counts the
+ * packets protected live so far, and the end line gives the total.
+ *
  * --pair P (with --srtp MODE): 2K calls, the first K plain one-way and the
  * next K in MODE, and the sending alternates between the two sets every P
  * seconds (plain first). Each phase prints "steady N plain|MODE begin"
@@ -36,7 +46,7 @@
  *
  *   memif_gen [EAL args] -- --ng IP:PORT --relay IP --a IP --b IP
  *             --calls K --secs S [--oneway] [--srtp MODE [--pair P]] [--suite NAME]
- *             [--shared-key] [--hold]
+ *             [--shared-key] [--pre-protect MB] [--hold]
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -46,6 +56,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -88,6 +99,7 @@ static unsigned pair_secs; /* --pair P: plain and SRTP calls alternate every P s
 enum gen_srtp { SRTP_NONE, SRTP_TO_RTP, RTP_TO_SRTP, SRTP_TO_SRTP };
 static enum gen_srtp srtp_mode, pair_mode;
 static unsigned n_plain;   /* --pair: frames 0..n_plain-1 are the plain set */
+static unsigned pre_mb;    /* --pre-protect MB */
 
 /* --suite (default AES_CM_128_HMAC_SHA1_80): its tag and master key +
  * salt lengths */
@@ -284,6 +296,97 @@ cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* --pre-protect: A's SRTP packets protected ahead, @k per stream; stream
+ * j's i-th is at buf + (i * n + j) * stride, so a lap of the call set
+ * reads them in order. */
+struct pre {
+	uint8_t *buf;
+	uint64_t k;
+	unsigned n, stride;
+	uint32_t *slot;     /* per frame: its stream j, or UINT32_MAX (none) */
+	uint32_t *used;     /* per stream: how many of its k were sent */
+};
+
+/* Fills @pp for the frames that have an SRTP sender (@xf), at most
+ * pre_mb megabytes and no more than @secs of sending at 5 Mpps could use;
+ * the frames' sequence numbers (@fseq) and sender states (@xs) move on
+ * past them. Returns -1 if out of memory or a protect fails. */
+static int
+pre_protect(struct pre *pp, struct rte_mbuf *const *frames, unsigned n_frames,
+	    struct srtp_xf *const *xf, struct srtp_xf_state *xs, uint16_t *fseq, unsigned secs)
+{
+	struct srtp_op ops[BURST];
+	unsigned *fr, n = 0;
+	uint64_t k, need;
+	double t0 = (double)rte_get_timer_cycles();
+
+	memset(pp, 0, sizeof(*pp));
+	pp->slot = malloc(n_frames * sizeof(*pp->slot));
+	fr = malloc(n_frames * sizeof(*fr));
+	if (pp->slot == NULL || fr == NULL)
+		return -1;
+	for (unsigned f = 0; f < n_frames; f++) {
+		pp->slot[f] = xf[f] != NULL ? n : UINT32_MAX;
+		if (xf[f] != NULL)
+			fr[n++] = f;
+	}
+	pp->stride = (172 + tag_len + 15) & ~15u;
+	k = n ? ((uint64_t)pre_mb << 20) / ((uint64_t)n * pp->stride) : 0;
+	need = n ? (uint64_t)secs * 5000000 / n + 1 : 0;
+	if (k > need)
+		k = need;
+	if (k == 0) {
+		free(fr);
+		return 0;
+	}
+	/* gigabytes written once in order: in huge pages where the kernel
+	 * gives them, a fault per 2 MB rather than per 4 KB */
+	pp->buf = mmap(NULL, k * n * pp->stride, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (pp->buf == MAP_FAILED)
+		pp->buf = NULL;
+	else
+		madvise(pp->buf, k * n * pp->stride, MADV_HUGEPAGE);
+	pp->used = calloc(n, sizeof(*pp->used));
+	if (pp->buf == NULL || pp->used == NULL) {
+		free(fr);
+		return -1;
+	}
+	for (uint64_t i = 0; i < k; i++) {
+		for (unsigned j0 = 0; j0 < n; j0 += BURST) {
+			unsigned nops = 0;
+
+			for (unsigned j = j0; j < n && j < j0 + BURST; j++) {
+				unsigned f = fr[j];
+				uint8_t *d = pp->buf + (i * n + j) * pp->stride;
+
+				memcpy(d, rte_pktmbuf_mtod_offset(frames[f], uint8_t *, FRAME - 172), 12);
+				memset(d + 12, 0, 160);
+				d[2] = (uint8_t)(fseq[f] >> 8);
+				d[3] = (uint8_t)fseq[f]++;
+				ops[nops++] = (struct srtp_op){ .x = xf[f], .st = &xs[f], .pkt = d,
+					.len = 172, .cap = (uint16_t)(172 + tag_len),
+					.kind = SRTP_OP_PROTECT };
+			}
+			srtp_xf_burst(ops, nops);
+			for (unsigned o = 0; o < nops; o++)
+				if (ops[o].rc < 0) {
+					fprintf(stderr, "memif_gen: protect failed (%d)\n", (int)ops[o].rc);
+					free(fr);
+					return -1;
+				}
+		}
+	}
+	free(fr);
+	pp->k = k;
+	pp->n = n;
+	printf("pre-protected %" PRIu64 " packets per SRTP stream, %u streams (%" PRIu64
+	       " MB) in %.1f s\n", k, n, (k * n * pp->stride) >> 20,
+	       ((double)rte_get_timer_cycles() - t0) / (double)rte_get_timer_hz());
+	fflush(stdout);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -299,7 +402,8 @@ main(int argc, char **argv)
 	uint16_t *fseq;                /* per frame: its next sequence number (a
 					* stream's own count: the other set's sends
 					* never make it jump) */
-	uint64_t *samples, rx_total = 0, tx_total = 0, hz, t_next;
+	uint64_t *samples, rx_total = 0, tx_total = 0, hz, t_next, live = 0;
+	struct pre pre = { 0 };
 	unsigned n_samples = 0, cursor = 0;
 	int ret, fd;
 	uint16_t port = 0;
@@ -370,6 +474,16 @@ main(int argc, char **argv)
 				fprintf(stderr, "memif_gen: --pair takes seconds per phase, 3 or more\n");
 				return 2;
 			}
+		} else if (strcmp(o, "--pre-protect") == 0) {
+			char *end;
+			unsigned long mb = strtoul(v, &end, 10);
+
+			if (*v == '\0' || *end != '\0' || mb > 1u << 20) {
+				fprintf(stderr, "memif_gen: --pre-protect takes megabytes, 0 to %u\n",
+					1u << 20);
+				return 2;
+			}
+			pre_mb = (unsigned)mb;
 		} else if (strcmp(o, "--calls") == 0) {
 			calls = (unsigned)atoi(v);
 		} else if (strcmp(o, "--secs") == 0) {
@@ -539,6 +653,11 @@ main(int argc, char **argv)
 		free(ra);
 		free(rb);
 	}
+	if (pre_mb && pre_protect(&pre, frames, n_frames, xf, xs, fseq,
+				  pair_secs ? (secs / pair_secs + 1) / 2 * pair_secs : secs + warm) < 0) {
+		fprintf(stderr, "memif_gen: --pre-protect: out of memory or a failed protect\n");
+		return 1;
+	}
 	/* Blast: each burst sends the next BURST frames of the call set (the
 	 * PMD copies them into the ring, so one mbuf serves every send). */
 	hz = rte_get_timer_hz();
@@ -556,12 +675,23 @@ main(int argc, char **argv)
 			uint16_t n, sent;
 
 			unsigned nb = hi - lo < BURST ? hi - lo : BURST, nops = 0, fi[BURST];
+			uint32_t pre_taken = 0;   /* bit k: tx[k] was protected ahead */
 
 			for (unsigned k = 0; k < nb; k++) {
 				fi[k] = cursor;
 				tx[k] = frames[cursor];
 				rte_mbuf_refcnt_update(tx[k], 1);
-				if (xf[cursor] != NULL) {
+				if (xf[cursor] != NULL && pre.k &&
+				    pre.used[pre.slot[cursor]] < pre.k) {
+					/* protected ahead: the next one of this stream */
+					uint32_t j = pre.slot[cursor];
+
+					pre_taken |= 1u << k;
+
+					memcpy(rte_pktmbuf_mtod_offset(tx[k], uint8_t *, FRAME - 172),
+					       pre.buf + ((uint64_t)pre.used[j]++ * pre.n + j) * pre.stride,
+					       172 + tag_len);
+				} else if (xf[cursor] != NULL) {
 					/* a new packet each time: clear payload, next
 					 * sequence number, protected (the tag is in the
 					 * frame's length already) */
@@ -574,6 +704,7 @@ main(int argc, char **argv)
 					ops[nops++] = (struct srtp_op){ .x = xf[cursor], .st = &xs[cursor],
 						.pkt = rtp, .len = 172, .cap = 172 + tag_len,
 						.kind = SRTP_OP_PROTECT };
+					live++;
 				} else if (new_seq[cursor]) {
 					/* plain RTP to an SRTP leg: a new sequence
 					 * number each send too (an SRTP sender may
@@ -594,11 +725,14 @@ main(int argc, char **argv)
 			 * relay that falls behind sees each stream in order, not
 			 * with its sequence numbers jumping over whole laps; plain
 			 * RTP takes its sequence number back (SRTP ones stay used:
-			 * the protect kept them) */
-			for (unsigned k = sent; k < nb; k++) {
+			 * the protect kept them; one protected ahead goes back
+			 * to be sent next) */
+			for (unsigned k = nb; k-- > sent;) {
 				rte_mbuf_refcnt_update(tx[k], -1);
 				if (new_seq[fi[k]])
 					fseq[fi[k]]--;
+				else if (pre_taken & 1u << k)
+					pre.used[pre.slot[fi[k]]]--;
 			}
 			if (sent < nb)
 				cursor = fi[sent];
@@ -631,17 +765,18 @@ main(int argc, char **argv)
 						hi = ph % 2 ? n_frames : n_plain;
 						cursor = lo;
 					} else if (j == 1) {
-						printf("steady %u %s begin\n", ph, what);
+						printf("steady %u %s begin live=%" PRIu64 "\n", ph, what, live);
 					} else if (j == pair_secs - 1) {
-						printf("steady %u %s end\n", ph, what);
+						printf("steady %u %s end live=%" PRIu64 "\n", ph, what, live);
 					}
 				}
 				fflush(stdout);
 			}
 		}
 		qsort(samples + warm, n_samples, sizeof(*samples), cmp_u64);
-		printf("calls=%u secs=%u tx=%" PRIu64 " rx=%" PRIu64 " median_pps=%" PRIu64 "\n", calls,
-		       n_samples, tx_total, rx_total, n_samples ? samples[warm + n_samples / 2] : 0);
+		printf("calls=%u secs=%u tx=%" PRIu64 " rx=%" PRIu64 " live_protects=%" PRIu64
+		       " median_pps=%" PRIu64 "\n", calls, n_samples, tx_total, rx_total, live,
+		       n_samples ? samples[warm + n_samples / 2] : 0);
 		fflush(stdout);
 	}
 	/* --hold: the memif stays connected (idle) until we are told to go,
