@@ -5,8 +5,10 @@
  * functions touch only the context and the caller's state.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <openssl/evp.h>
 
@@ -172,6 +174,95 @@ srtp_xf_gcm_keys_at(const struct srtp_xf *x)
 	return x->engine == SRTP_ENGINE_IPSECMB && x->si->gcm;
 }
 
+/* The bytes a context of @engine and @suite takes (a multiple of 64). */
+static size_t
+ctx_size(enum srtp_engine engine, enum srtp_suite suite)
+{
+	if (engine == SRTP_ENGINE_IPSECMB && srtp_suites[suite].gcm)
+		return gcm_keys_off(true) + ((srtp_imb_gcm_size() + 63) & ~(size_t)63);
+	return (sizeof(struct srtp_xf) + 63) & ~(size_t)63;
+}
+
+/*
+ * Contexts come from 2 MB chunks the kernel is asked to back with huge
+ * pages (MADV_HUGEPAGE, where transparent huge pages are on for it), cut
+ * in 64-byte aligned pieces, one free list per size. A worker reads the
+ * keys of a different stream with nearly every packet: with 100,000
+ * contexts in 4 KB pages nearly every one is a TLB miss too, and the
+ * prefetches of its lines come late. Chunks are kept for reuse, never
+ * returned (a context is well under a kilobyte for the AES-CM suites).
+ * Main lcore (NG) and tests; the lock is never taken on the packet path.
+ */
+#define ARENA_CHUNK ((size_t)2 << 20)
+#define ARENA_SIZES 4
+
+struct arena_free {
+	struct arena_free *next;
+};
+
+static struct {
+	size_t size;
+	struct arena_free *free;
+	uint8_t *cur;          /* the rest of its newest chunk */
+	size_t left;
+} arena[ARENA_SIZES];
+static pthread_mutex_t arena_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void *
+ctx_alloc(size_t size)
+{
+	void *p = NULL;
+	unsigned c;
+
+	pthread_mutex_lock(&arena_lock);
+	for (c = 0; c < ARENA_SIZES && arena[c].size && arena[c].size != size; c++)
+		;
+	if (c == ARENA_SIZES || size > ARENA_CHUNK) {
+		pthread_mutex_unlock(&arena_lock);
+		return aligned_alloc(64, size);     /* not expected: a size more */
+	}
+	arena[c].size = size;
+	if (arena[c].free != NULL) {
+		p = arena[c].free;
+		arena[c].free = arena[c].free->next;
+	} else {
+		if (arena[c].left < size) {
+			uint8_t *chunk = aligned_alloc(ARENA_CHUNK, ARENA_CHUNK);
+
+			if (chunk == NULL) {
+				pthread_mutex_unlock(&arena_lock);
+				return NULL;
+			}
+			madvise(chunk, ARENA_CHUNK, MADV_HUGEPAGE);
+			arena[c].cur = chunk;
+			arena[c].left = ARENA_CHUNK;
+		}
+		p = arena[c].cur;
+		arena[c].cur += size;
+		arena[c].left -= size;
+	}
+	pthread_mutex_unlock(&arena_lock);
+	return p;
+}
+
+static void
+ctx_release(void *p, size_t size)
+{
+	unsigned c;
+
+	pthread_mutex_lock(&arena_lock);
+	for (c = 0; c < ARENA_SIZES && arena[c].size != size; c++)
+		;
+	if (c == ARENA_SIZES) {
+		pthread_mutex_unlock(&arena_lock);
+		free(p);
+		return;
+	}
+	((struct arena_free *)p)->next = arena[c].free;
+	arena[c].free = p;
+	pthread_mutex_unlock(&arena_lock);
+}
+
 /* The engine's keys of one kind of traffic from session keys. */
 static int
 kind_setup(struct srtp_xf *x, bool rtcp, const uint8_t *ek, const uint8_t *salt,
@@ -220,9 +311,7 @@ xf_make(struct srtp_xf **out, enum srtp_engine engine, enum srtp_suite suite,
 	if (session && engine == SRTP_ENGINE_LIBSRTP)
 		return -ENOTSUP;
 	/* an ipsec-mb GCM context carries its key data after it */
-	x = aligned_alloc(64, engine == SRTP_ENGINE_IPSECMB && srtp_suites[suite].gcm ?
-				      gcm_keys_off(true) + ((srtp_imb_gcm_size() + 63) & ~(size_t)63) :
-				      (sizeof(*x) + 63) & ~(size_t)63);
+	x = ctx_alloc(ctx_size(engine, suite));
 	if (x == NULL)
 		return -ENOMEM;
 	memset(x, 0, sizeof(*x));
@@ -295,8 +384,12 @@ srtp_xf_free(struct srtp_xf *x)
 		srtp_evp_free(&x->evp.rtcp);
 		break;
 	}
-	memset(x, 0, sizeof(*x));
-	free(x);
+	{
+		size_t size = ctx_size(x->engine, x->suite);
+
+		memset(x, 0, size);
+		ctx_release(x, size);
+	}
 }
 
 enum srtp_engine
