@@ -428,6 +428,60 @@ differential(enum srtp_engine e, unsigned burst, enum srtp_suite s)
 	srtp_xf_free(x);
 }
 
+/* Contexts come from shared chunks with free lists (srtp_xf.c): many
+ * alive at once, half freed and made again with other keys, every one
+ * 64-byte aligned and protecting exactly as a context made alone with its
+ * keys (two that overlapped, or a reused one left with old keys, would
+ * not). */
+static void
+context_reuse(enum srtp_engine e, enum srtp_suite s)
+{
+	enum { N = 600 };
+	static struct srtp_xf *x[N];
+	unsigned kl = srtp_suite_key_len(s), same = 0, aligned = 0, made = 0;
+	const char *name = srtp_suites[s].name;
+	uint8_t ks[64];
+
+	for (unsigned round = 0; round < 2; round++)
+		for (unsigned i = 0; i < N; i++) {
+			if (round == 1 && i % 2)
+				continue;
+			if (round == 1)
+				srtp_xf_free(x[i]);
+			for (unsigned b = 0; b < sizeof(ks); b++)
+				ks[b] = (uint8_t)(i * 7 + b * 13 + round * 101);
+			made += srtp_xf_create(&x[i], e, s, ks, ks + kl) == 0;
+		}
+	CHECK(made == N + N / 2, "%s: %u of %u contexts made", name, made, N + N / 2);
+	if (made != N + N / 2)
+		return;
+	for (unsigned i = 0; i < N; i++) {
+		struct srtp_xf *alone;
+		struct srtp_xf_state st1 = { 0 }, st2 = { 0 };
+		uint8_t a[200] = { 0x80, 0, 0, 1, 0, 0, 0, 0, 0xca, 0xfe, 0, 0 }, b[200];
+		unsigned round = i % 2 ? 0 : 1;
+		int r1, r2;
+
+		for (unsigned k = 12; k < 172; k++)
+			a[k] = (uint8_t)(k + i);
+		memcpy(b, a, sizeof(a));
+		for (unsigned k = 0; k < sizeof(ks); k++)
+			ks[k] = (uint8_t)(i * 7 + k * 13 + round * 101);
+		aligned += ((uintptr_t)x[i] & 63) == 0;
+		if (srtp_xf_create(&alone, e, s, ks, ks + kl) != 0)
+			continue;
+		r1 = srtp_xf_protect(x[i], &st1, a, 172, sizeof(a));
+		r2 = srtp_xf_protect(alone, &st2, b, 172, sizeof(b));
+		same += r1 > 0 && r1 == r2 && memcmp(a, b, (size_t)r1) == 0;
+		srtp_xf_free(alone);
+	}
+	for (unsigned i = 0; i < N; i++)
+		srtp_xf_free(x[i]);
+	CHECK(aligned == N, "%s: %u of %u contexts 64-byte aligned", name, aligned, N);
+	CHECK(same == N, "%s: %u of %u contexts, half of them made again in freed room, "
+	      "protect as one made alone", name, same, N);
+}
+
 int
 main(void)
 {
@@ -443,6 +497,9 @@ main(void)
 		differential(SRTP_ENGINE_OPENSSL, 1, (enum srtp_suite)s);
 		differential(SRTP_ENGINE_LIBSRTP, 1, (enum srtp_suite)s);
 	}
+	context_reuse(SRTP_ENGINE_IPSECMB, SRTP_AES_CM_128_HMAC_SHA1_80);
+	context_reuse(SRTP_ENGINE_IPSECMB, SRTP_AEAD_AES_128_GCM);
+	context_reuse(SRTP_ENGINE_OPENSSL, SRTP_AES_CM_128_HMAC_SHA1_80);
 	/* where the AES-CM suites' HMAC runs on the SHA-NI lanes, ipsec-mb's
 	 * own SHA-1 (what a CPU without SHA-NI gets) is checked too */
 	lanes = srtp_imb_sha_ni(false);
