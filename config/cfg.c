@@ -126,12 +126,53 @@ static const struct cfg_field rec_fields[] = {
 /* the order of enum srtp_engine (dataplane/srtp/srtp_xf.h) */
 const char *const cfg_srtp_engine_names[] = { "ipsec-mb", "openssl", "libsrtp", NULL };
 
+const char *const cfg_srtp_suite_names[] = {
+	"AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32", "AES_256_CM_HMAC_SHA1_80",
+	"AES_256_CM_HMAC_SHA1_32", "AEAD_AES_128_GCM", "AEAD_AES_256_GCM", NULL,
+};
+
 static const struct cfg_field srtp_fields[] = {
 	F(cfg_srtp, engine, CFG_T_ENUM, 0, .names = cfg_srtp_engine_names, .def = 0,
 	  .help = "ipsec-mb (bursts on intel-ipsec-mb: the fast path's), openssl (EVP, a packet "
 		  "at a time) or libsrtp (libsrtp itself: small deployments)"),
+	F(cfg_srtp, prefer, CFG_T_STRLIST, 0, .max = CFG_SRTP_SUITES,
+	  .count_off = offsetof(struct cfg_srtp, n_prefer),
+	  .help = "SDES suites answered first when an offer has them, and offered first to an "
+		  "SRTP leg, in this order (e.g. [AEAD_AES_128_GCM]: the cheapest per packet); "
+		  "default: the offerer's own order"),
 	END,
 };
+
+/* dataplane.srtp: the preferred suites named, each once */
+static void
+srtp_check(struct cfg_ctx *ctx, yaml_node_t *map, const char *path, void *obj)
+{
+	struct cfg_srtp *sr = obj;
+	char p[300];
+
+	for (uint32_t i = 0; i < sr->n_prefer; i++) {
+		unsigned k;
+
+		for (k = 0; cfg_srtp_suite_names[k] != NULL; k++)
+			if (strcmp(sr->prefer[i], cfg_srtp_suite_names[k]) == 0)
+				break;
+		cfg_pathf(p, sizeof(p), "%s.prefer[%u]", path, i);
+		if (cfg_srtp_suite_names[k] == NULL) {
+			cfg_errorf(ctx, cfg_node_at(ctx, p), p,
+				   "unknown SRTP suite '%s' (expected one of: AES_CM_128_HMAC_SHA1_80, "
+				   "AES_CM_128_HMAC_SHA1_32, AES_256_CM_HMAC_SHA1_80, "
+				   "AES_256_CM_HMAC_SHA1_32, AEAD_AES_128_GCM, AEAD_AES_256_GCM)",
+				   sr->prefer[i]);
+			continue;
+		}
+		for (uint32_t j = 0; j < i; j++)
+			if (sr->prefer_idx[j] == k)
+				cfg_errorf(ctx, cfg_node_at(ctx, p), p, "'%s' given twice",
+					   sr->prefer[i]);
+		sr->prefer_idx[i] = (uint8_t)k;
+	}
+	(void)map;
+}
 
 static const struct cfg_field idle_fields[] = {
 	F(cfg_idle, backoff, CFG_T_BOOL, 0, .def = 1),
@@ -207,7 +248,7 @@ static const struct cfg_field dp_fields[] = {
 	{ .key = "recording", .type = CFG_T_MAP, .off = offsetof(struct cfg_dataplane, rec),
 	  .sub = rec_fields },
 	{ .key = "srtp", .type = CFG_T_MAP, .off = offsetof(struct cfg_dataplane, srtp),
-	  .sub = srtp_fields },
+	  .sub = srtp_fields, .check = srtp_check },
 	END,
 };
 

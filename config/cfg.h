@@ -146,8 +146,15 @@ struct cfg_recording {
 	uint32_t opus_complexity;
 };
 
+#define CFG_SRTP_SUITES 6
+
 struct cfg_srtp {
 	uint32_t engine;       /* enum srtp_engine: cfg_srtp_engine_names */
+	/* SDES suites taken first from an offer's a=crypto lines, and offered
+	 * first to an SRTP leg, in this order (then the offerer's order) */
+	char **prefer;
+	uint32_t n_prefer;
+	uint8_t prefer_idx[CFG_SRTP_SUITES]; /* the same: indices into cfg_srtp_suite_names */
 };
 
 struct cfg_dataplane {
@@ -180,6 +187,8 @@ struct cfg {
 extern const char *const cfg_port_kind_names[];
 extern const char *const cfg_role_names[];
 extern const char *const cfg_srtp_engine_names[];
+/* in the order of enum srtp_suite (dataplane/srtp/srtp_xf.h) */
+extern const char *const cfg_srtp_suite_names[];
 
 /*
  * Loads and validates @path. On success *out owns the config (free with

@@ -631,6 +631,37 @@ sdes_pick(const struct sdp_media *sm, int suite, int tag, uint32_t allow)
 	return NULL;
 }
 
+/* The a=crypto of offer @sm the relay answers: the first of
+ * dataplane.srtp.prefer the offer has (usable and allowed), else the
+ * offerer's first usable. */
+static const struct sdp_crypto *
+sdes_choose(const struct sdp_media *sm, uint32_t allow)
+{
+	const struct cfg_srtp *sr = &dp.cfg->dp.srtp;
+
+	for (uint32_t i = 0; i < sr->n_prefer; i++) {
+		const struct sdp_crypto *c = sdes_pick(sm, sr->prefer_idx[i], -1, allow);
+
+		if (c != NULL)
+			return c;
+	}
+	return sdes_pick(sm, -1, -1, allow);
+}
+
+/* The suite the relay offers a leg it makes SRTP: the first of
+ * dataplane.srtp.prefer that @allow lets through, else the first allowed
+ * (AES_CM_128_HMAC_SHA1_80 unless the SDES options leave it out). */
+static enum srtp_suite
+sdes_offered_suite(uint32_t allow)
+{
+	const struct cfg_srtp *sr = &dp.cfg->dp.srtp;
+
+	for (uint32_t i = 0; i < sr->n_prefer; i++)
+		if (allow & (1u << sr->prefer_idx[i]))
+			return (enum srtp_suite)sr->prefer_idx[i];
+	return (enum srtp_suite)__builtin_ctz(allow);
+}
+
 /*
  * NG "SDES" options of an offer (rtpengine's list, or flags spelled
  * "SDES-<option>"): "no-<suite>" leaves a suite out, "only-<suite>"
@@ -704,7 +735,7 @@ sdes_offer(struct ng_sdes *a, struct ng_sdes *o, const struct sdp_media *sm, con
 	a->srtp = is_savp(a->proto);
 	o->srtp = is_savp(o->proto);
 	if (a->srtp) {
-		const struct sdp_crypto *c = sdes_pick(sm, -1, -1, allow);
+		const struct sdp_crypto *c = sdes_choose(sm, allow);
 
 		if (c == NULL) {
 			for (unsigned i = 0; i < sm->n_crypto; i++)
@@ -725,9 +756,8 @@ sdes_offer(struct ng_sdes *a, struct ng_sdes *o, const struct sdp_media *sm, con
 			return "No randomness for an SRTP key";
 	}
 	if (o->srtp) {
-		/* the offerer's suite, or the first allowed (AES_CM_128_HMAC_SHA1_80
-		 * unless the SDES options leave it out) */
-		o->suite = a->srtp ? a->suite : __builtin_ctz(allow);
+		/* the offerer's suite, or the one we prefer of those allowed */
+		o->suite = a->srtp ? a->suite : (int)sdes_offered_suite(allow);
 		o->tag = 1;
 		if (RAND_bytes(o->tx_key, (int)(srtp_suite_key_len(o->suite) +
 					       srtp_suite_salt_len(o->suite))) != 1)

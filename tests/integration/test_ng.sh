@@ -9,7 +9,9 @@
 . "$(dirname "$0")/lib.sh"
 CONF=$WORK/testbed-ng.yaml
 UNIX=$WORK/ng.sock
-sed "s|cache_ttl_s: 30|cache_ttl_s: 30\n    unix: $UNIX\n    session_limit: 2|" "$SRC/config/testbed.yaml" > "$CONF"
+# (and AES-GCM preferred for SDES: dataplane.srtp.prefer)
+sed -e "s|cache_ttl_s: 30|cache_ttl_s: 30\n    unix: $UNIX\n    session_limit: 2|" \
+    -e "s|^control:|  srtp:\n    prefer: [AEAD_AES_128_GCM]\ncontrol:|" "$SRC/config/testbed.yaml" > "$CONF"
 start_dp "$CONF"
 C="$SRC/tests/lib/ngclient.py"
 ng() { in_carrier "$C" "$TB_APP_IP4" 2223 "$@"; }
@@ -220,6 +222,19 @@ REP=$(ng so7 "d7:command5:offer7:call-id2:s78:from-tag1:A18:transport protocol8:
 check "RTP to SRTP with the flag SDES-only-AEAD_AES_256_GCM: the SRTP leg is offered that suite" \
     grep -q "a=crypto:1 AEAD_AES_256_GCM inline:" <<<"$REP"
 ng sd7 "d7:command6:delete7:call-id2:s7e" >/dev/null
+# dataplane.srtp.prefer [AEAD_AES_128_GCM]: taken from an offer that lists
+# it second, and offered first to a leg the relay makes SRTP
+GCMK=$("$S" key AEAD_AES_128_GCM)
+PREF=$(printf 'v=0\r\nc=IN IP4 %s\r\nm=audio 6100 RTP/SAVP 0\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\na=crypto:2 AEAD_AES_128_GCM inline:%s\r\n' "$TB_CARRIER_IP4" "$GCMK")
+REP=$(ng so9 "d7:command5:offer7:call-id2:s98:from-tag1:A18:transport protocol7:RTP/AVP3:sdp$(benstr "$PREF")e")
+REP2=$(ng sa9 "d7:command6:answer7:call-id2:s98:from-tag1:A6:to-tag1:B3:sdp$(benstr "$(printf 'v=0\r\nc=IN IP4 %s\r\nm=audio 7100 RTP/AVP 0\r\n' "$TB_AGENTS_IP4")")e")
+check "srtp.prefer AEAD_AES_128_GCM: of an offer listing SHA1_80 first and GCM second, GCM (tag 2) is answered" \
+    that "grep -q 'a=crypto:2 AEAD_AES_128_GCM inline:' <<<\"\$REP2\" && ! grep -q 'AES_CM_128_HMAC_SHA1_80' <<<\"\$REP2\""
+ng sd9 "d7:command6:delete7:call-id2:s9e" >/dev/null
+REP=$(ng so10 "d7:command5:offer7:call-id3:s108:from-tag1:A18:transport protocol8:RTP/SAVP3:sdp$(benstr "$PLAIN")e")
+check "srtp.prefer AEAD_AES_128_GCM: RTP to SRTP with no SDES options offers the SRTP leg AES-GCM" \
+    grep -q "a=crypto:1 AEAD_AES_128_GCM inline:" <<<"$REP"
+ng sd10 "d7:command6:delete7:call-id3:s10e" >/dev/null
 REP=$(ng so8 "d7:command5:offer7:call-id2:s88:from-tag1:A4:SDESl14:no-AES_999_XYZe3:sdp$(benstr "$TWO")e")
 check "an SDES option naming an unknown suite is refused by name" \
     grep -q "SDES option 'no-AES_999_XYZ' names a suite this relay does not have" <<<"$REP"

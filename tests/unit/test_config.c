@@ -51,6 +51,11 @@ test_examples(const char *dir)
 		if (rc == 0) {
 			CHECK(c->dp.n_ports >= 1, "%s: ports", names[i]);
 			CHECK(c->dp.media.port_min < c->dp.media.port_max, "%s: media", names[i]);
+			if (strstr(names[i], "/example.yaml") != NULL)
+				CHECK(c->dp.srtp.n_prefer == 2 && c->dp.srtp.prefer_idx[0] == 4 &&
+					      c->dp.srtp.prefer_idx[1] == 0,
+				      "%s: srtp.prefer [AEAD_AES_128_GCM, AES_CM_128_HMAC_SHA1_80] "
+				      "as suites 4, 0", names[i]);
 		}
 		cfg_free(c);
 	}

@@ -23,6 +23,7 @@
 #include <srtp2/srtp.h>
 
 #include "srtp/srtp_int.h"
+#include "cfg.h"
 #include "check.h"
 
 /* libsrtp runs its own known-answer self-tests here (not in its public headers) */
@@ -488,6 +489,12 @@ main(void)
 	bool lanes;
 
 	CHECK(srtp_init() == srtp_err_status_ok, "libsrtp init");
+	/* dataplane.srtp.prefer names suites by their index here */
+	for (unsigned s = 0; s <= SRTP_SUITE_COUNT; s++)
+		CHECK(s < SRTP_SUITE_COUNT ? cfg_srtp_suite_names[s] != NULL &&
+				strcmp(cfg_srtp_suite_names[s], srtp_suite_name((enum srtp_suite)s)) == 0
+					   : cfg_srtp_suite_names[s] == NULL && s == CFG_SRTP_SUITES,
+		      "config suite name %u is the transform's", s);
 	printf("ipsec-mb runs on %s here\n", srtp_xf_imb_arch());
 	for (unsigned e = 0; e < SRTP_ENGINE_COUNT; e++)
 		known_answers((enum srtp_engine)e);
