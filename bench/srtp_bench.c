@@ -213,6 +213,7 @@ main(int argc, char **argv)
 			ns[i] = (unsigned)atoi(argv[2 + i]);
 	}
 	srtp_init();
+	srtp_lib_nss();   /* as the relay's libsrtp engine has it */
 	printf("ipsec-mb on %s\n", srtp_xf_imb_arch());
 	for (unsigned si = 0; si < 2; si++)
 		for (unsigned k = 0; k < n_ns; k++) {

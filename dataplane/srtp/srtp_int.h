@@ -64,6 +64,10 @@ int srtp_imb_setup(struct imb_dir *d, const struct suite_info *si, const uint8_t
 size_t srtp_imb_gcm_size(void);
 void srtp_imb_free(struct imb_dir *d);
 int srtp_lib_create(struct srtp_xf *x, const uint8_t *master_key, const uint8_t *master_salt);
+/* NSS set up for libsrtp with room for many contexts (srtp_lib.c); done
+ * by the engine itself, and by a program that calls libsrtp directly
+ * before its first srtp_create. */
+void srtp_lib_nss(void);
 void srtp_lib_free(struct srtp_xf *x);
 
 /* Per packet, per engine (the semantics of srtp_xf.h). */
