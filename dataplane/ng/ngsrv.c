@@ -1157,6 +1157,13 @@ put_stream(struct ben_buf *b, uint32_t idx)
 	put_kv_int(b, "packets", (int64_t)f->pkts);
 	put_kv_int(b, "bytes", (int64_t)f->bytes);
 	put_kv_int(b, "dropped source", (int64_t)f->drop_source);
+	if (f->srtp_rx != NULL) {
+		/* SDES: the suite of what the peer sends here (and of what goes
+		 * back), and its packets refused (authentication, replay) */
+		ben_put_cstr(b, "SRTP suite");
+		ben_put_cstr(b, srtp_suite_name(srtp_xf_suite(f->srtp_rx)));
+		put_kv_int(b, "dropped SRTP", (int64_t)f->drop_srtp);
+	}
 	if (!f->rtcp && r.expected > 0) {
 		put_kv_int(b, "expected", (int64_t)r.expected);
 		put_kv_int(b, "lost", r.lost);

@@ -398,6 +398,12 @@ srtp_xf_engine(const struct srtp_xf *x)
 	return x->engine;
 }
 
+enum srtp_suite
+srtp_xf_suite(const struct srtp_xf *x)
+{
+	return x->suite;
+}
+
 /* ---- the OpenSSL EVP engine: per packet ---- */
 
 static int

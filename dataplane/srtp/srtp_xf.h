@@ -79,6 +79,7 @@ int srtp_xf_create(struct srtp_xf **out, enum srtp_engine engine, enum srtp_suit
 		   const uint8_t *master_key, const uint8_t *master_salt);
 void srtp_xf_free(struct srtp_xf *x);
 enum srtp_engine srtp_xf_engine(const struct srtp_xf *x);
+enum srtp_suite srtp_xf_suite(const struct srtp_xf *x);
 
 /* An ipsec-mb AES-GCM context holds its RTP key data (the AES round keys,
  * then the GHASH key powers, as the GCM code reads them per packet) at

@@ -201,6 +201,10 @@ EOF
         test $((fa + fr)) -eq 180 -a "$fa" -ge 10 -a "$fr" -ge 20
     check "$suite: every genuine packet decrypted once ($(( $(stat srtp_decrypted) - d0 )))" \
         test $(( $(stat srtp_decrypted) - d0 )) -eq 300
+    q=$(ng "sq$suite" "d7:command5:query7:call-id2:s1e")
+    nd=$(grep -o '12:dropped SRTPi[0-9]*e' <<<"$q" | tr -dc '0-9\n' | sed 's/^12//' | sort -n | tail -1)
+    check "$suite: NG query names the carrier streams' SRTP suite and counts their refused packets (${nd:-none} of the 180 tampered, replayed and forged)" \
+        that "grep -q '10:SRTP suite${#suite}:$suite' <<<\"\$q\" && test '${nd:-0}' -eq 180"
     ng "sd$suite" "d7:command6:delete7:call-id2:s1e" > /dev/null
 done
 REP=$(ng so2 "d7:command5:offer7:call-id2:s28:from-tag1:A3:sdp$(benstr "$(printf 'v=0\r\nc=IN IP4 %s\r\nm=audio 6100 RTP/SAVP 0\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz|2^31|1:4\r\n' "$TB_CARRIER_IP4")")e")
