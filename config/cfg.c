@@ -158,11 +158,14 @@ srtp_check(struct cfg_ctx *ctx, yaml_node_t *map, const char *path, void *obj)
 				break;
 		cfg_pathf(p, sizeof(p), "%s.prefer[%u]", path, i);
 		if (cfg_srtp_suite_names[k] == NULL) {
+			char all[200];
+			size_t n = 0;
+
+			for (unsigned m = 0; cfg_srtp_suite_names[m] != NULL && n < sizeof(all); m++)
+				n += (size_t)snprintf(all + n, sizeof(all) - n, "%s%s", m ? ", " : "",
+						      cfg_srtp_suite_names[m]);
 			cfg_errorf(ctx, cfg_node_at(ctx, p), p,
-				   "unknown SRTP suite '%s' (expected one of: AES_CM_128_HMAC_SHA1_80, "
-				   "AES_CM_128_HMAC_SHA1_32, AES_256_CM_HMAC_SHA1_80, "
-				   "AES_256_CM_HMAC_SHA1_32, AEAD_AES_128_GCM, AEAD_AES_256_GCM)",
-				   sr->prefer[i]);
+				   "unknown SRTP suite '%s' (expected one of: %s)", sr->prefer[i], all);
 			continue;
 		}
 		for (uint32_t j = 0; j < i; j++)
