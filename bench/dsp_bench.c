@@ -26,6 +26,7 @@
 #include "dsp/dsp.h"
 #include "dtmf/dtmf.h"
 #include "flow/flow.h"
+#include "common/args.h"
 
 struct dp dp;
 static struct cfg cfg;
@@ -72,12 +73,15 @@ main(int argc, char **argv)
 	argc -= ret;
 	argv += ret;
 	if (argc > 1)
-		secs = atof(argv[1]);
+		secs = arg_secs("dsp_bench", "SECONDS", argv[1], 0.01, 3600);
 	if (argc > 2) {
 		n_ns = (unsigned)(argc - 2);
 		ns = calloc(n_ns, sizeof(*ns));
+		if (ns == NULL)
+			return 1;
 		for (unsigned i = 0; i < n_ns; i++)
-			ns[i] = (unsigned)atoi(argv[2 + i]);
+			ns[i] = (unsigned)arg_ulong("dsp_bench", "a stream count", argv[2 + i], 1,
+						    1000000);
 	}
 	cfg.path = (char *)"bench";
 	dp.cfg = &cfg;

@@ -68,6 +68,8 @@
 #include <rte_mbuf.h>
 #include <rte_udp.h>
 
+#include "common/args.h"
+
 #include "common/sdp.h"
 #include "srtp/srtp_xf.h"
 
@@ -415,34 +417,40 @@ main(int argc, char **argv)
 	}
 	argc -= ret;
 	argv += ret;
-	for (int i = 1; i + 1 < argc; i += 2) {
-		const char *o = argv[i], *v = argv[i + 1];
+	for (int i = 1; i < argc; i++) {
+		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
-		if (strcmp(o, "--ng") == 0) {
-			char buf[64], *c;
-
-			snprintf(buf, sizeof(buf), "%s", v);
-			c = strrchr(buf, ':');
-			if (c == NULL)
-				return 2;
-			*c = '\0';
-			inet_pton(AF_INET, buf, &ng.sin_addr);
-			ng.sin_port = htons((uint16_t)atoi(c + 1));
-		} else if (strcmp(o, "--detect") == 0) {
+		/* the options that take no value */
+		if (strcmp(o, "--detect") == 0) {
 			detect = true;
-			i--;    /* takes no value */
+			continue;
 		} else if (strcmp(o, "--record") == 0) {
 			record = true;
-			i--;    /* takes no value */
+			continue;
 		} else if (strcmp(o, "--hold") == 0) {
 			hold = true;
-			i--;    /* takes no value */
+			continue;
 		} else if (strcmp(o, "--shared-key") == 0) {
 			shared_key = true;
-			i--;    /* takes no value */
+			continue;
 		} else if (strcmp(o, "--oneway") == 0) {
 			oneway = true;
-			i--;    /* takes no value */
+			continue;
+		}
+		if (strncmp(o, "--", 2) != 0) {
+			fprintf(stderr, "memif_gen: %s is not an option\n", o);
+			return 2;
+		}
+		if (v == NULL) {
+			fprintf(stderr, "memif_gen: %s needs a value\n", o);
+			return 2;
+		}
+		i++;
+		if (strcmp(o, "--ng") == 0) {
+			unsigned short p;
+
+			arg_ipv4_port("memif_gen", "--ng", v, &ng.sin_addr, &p);
+			ng.sin_port = htons(p);
 		} else if (strcmp(o, "--srtp") == 0) {
 			srtp_mode = strcmp(v, "srtp-rtp") == 0 ? SRTP_TO_RTP :
 				    strcmp(v, "rtp-srtp") == 0 ? RTP_TO_SRTP :
@@ -463,31 +471,21 @@ main(int argc, char **argv)
 			ks_len = srtp_suite_key_len(suite) + srtp_suite_salt_len(suite);
 			tag_len = strstr(v, "GCM") ? 16 : strstr(v, "_32") ? 4 : 10;
 		} else if (strcmp(o, "--relay") == 0) {
-			inet_pton(AF_INET, v, &ip_relay);
+			arg_ipv4("memif_gen", "--relay", v, &ip_relay);
 		} else if (strcmp(o, "--a") == 0) {
-			inet_pton(AF_INET, v, &ip_a);
+			arg_ipv4("memif_gen", "--a", v, &ip_a);
 		} else if (strcmp(o, "--b") == 0) {
-			inet_pton(AF_INET, v, &ip_b);
+			arg_ipv4("memif_gen", "--b", v, &ip_b);
 		} else if (strcmp(o, "--pair") == 0) {
-			pair_secs = (unsigned)atoi(v);
-			if (pair_secs < 3) {
-				fprintf(stderr, "memif_gen: --pair takes seconds per phase, 3 or more\n");
-				return 2;
-			}
+			pair_secs = (unsigned)arg_ulong("memif_gen", "--pair (seconds per phase)", v,
+							3, 3600);
 		} else if (strcmp(o, "--pre-protect") == 0) {
-			char *end;
-			unsigned long mb = strtoul(v, &end, 10);
-
-			if (*v == '\0' || *end != '\0' || mb > 1u << 20) {
-				fprintf(stderr, "memif_gen: --pre-protect takes megabytes, 0 to %u\n",
-					1u << 20);
-				return 2;
-			}
-			pre_mb = (unsigned)mb;
+			pre_mb = (unsigned)arg_ulong("memif_gen", "--pre-protect (megabytes)", v, 0,
+						     1u << 20);
 		} else if (strcmp(o, "--calls") == 0) {
-			calls = (unsigned)atoi(v);
+			calls = (unsigned)arg_ulong("memif_gen", "--calls", v, 1, MAX_CALLS);
 		} else if (strcmp(o, "--secs") == 0) {
-			secs = (unsigned)atoi(v);
+			secs = (unsigned)arg_ulong("memif_gen", "--secs", v, 1, 86400);
 		} else {
 			fprintf(stderr, "memif_gen: unknown option %s\n", o);
 			return 2;
@@ -498,12 +496,19 @@ main(int argc, char **argv)
 		return 2;
 	}
 	if (pair_secs) {
+		if (calls > MAX_CALLS / 2) {
+			fprintf(stderr, "memif_gen: --pair makes --calls plain calls and as many SRTP "
+					"calls: --calls takes up to %u with it\n", MAX_CALLS / 2);
+			return 2;
+		}
 		pair_mode = srtp_mode;
 		calls *= 2;   /* K plain, then K in the SRTP mode */
 	}
-	if (calls == 0 || calls > MAX_CALLS || !ip_a || !ip_b || !ip_relay || !ng.sin_port) {
+	if (!ip_a || !ip_b || !ip_relay || !ng.sin_port) {
 		fprintf(stderr, "usage: memif_gen [EAL] -- --ng IP:PORT --relay IP --a IP --b IP "
-				"--calls K --secs S [--detect first: in-band DTMF detection on] [--record first: every call recorded]\n");
+				"--calls K --secs S [--oneway] [--srtp MODE [--pair P]] [--suite NAME] "
+				"[--shared-key] [--pre-protect MB] [--hold] [--detect] [--record]\n"
+				"  (--detect: in-band DTMF detection on every call; --record: every call recorded)\n");
 		return 2;
 	}
 	signal(SIGINT, on_signal);

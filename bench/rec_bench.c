@@ -31,6 +31,7 @@
 #include "dp.h"
 #include "flow/flow.h"
 #include "rec/rec.h"
+#include "common/args.h"
 
 struct dp dp;
 static struct cfg cfg;
@@ -146,8 +147,14 @@ main(int argc, char **argv)
 		return 2;
 	}
 	dir = argv[1];
-	secs = atof(argv[2]);
+	secs = arg_secs("rec_bench", "SECONDS", argv[2], 0.01, 3600);
 	fmt = argv[3];
+	if (strcmp(fmt, "wav") != 0 && strcmp(fmt, "opus") != 0) {
+		fprintf(stderr, "rec_bench: the format is wav or opus, not \"%s\"\n", fmt);
+		return 2;
+	}
+	for (int k = 4; k < argc; k++)   /* all of them before the first run */
+		arg_ulong("rec_bench", "a recording count", argv[k], 1, 1000000);
 	cfg.path = (char *)"bench";
 	cfg.dp.rec.dir = (char *)dir;
 	cfg.dp.rec.format = strcmp(fmt, "opus") == 0 ? CFG_REC_OPUS : CFG_REC_WAV;
@@ -157,7 +164,8 @@ main(int argc, char **argv)
 	cfg.dp.rec.min_free_mb = 0;
 	cfg.dp.rec.ring = 1 << 18;
 	cfg.dp.rec.opus_bitrate = 32000;
-	cfg.dp.rec.opus_complexity = (unsigned)(getenv("OPUS_COMPLEXITY") ? atoi(getenv("OPUS_COMPLEXITY")) : 0);
+	cfg.dp.rec.opus_complexity = (unsigned)(getenv("OPUS_COMPLEXITY") ?
+		arg_ulong("rec_bench", "OPUS_COMPLEXITY", getenv("OPUS_COMPLEXITY"), 0, 10) : 0);
 	dp.cfg = &cfg;
 	dp.main_lcore = rte_lcore_id();   /* no recorder lcore: the main one records */
 	feed_lcore = rte_get_next_lcore(dp.main_lcore, 1, 0);
@@ -174,7 +182,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	for (int k = 4; k < argc; k++) {
-		unsigned n = (unsigned)atoi(argv[k]);
+		unsigned n = (unsigned)arg_ulong("rec_bench", "a recording count", argv[k], 1, 1000000);
 		uint64_t hz = rte_get_tsc_hz(), t_tap = 0, t_rec = 0, taps = 0;
 		uint64_t start, end;
 		uint64_t late0, full0, bytes0, pk0, fin0;

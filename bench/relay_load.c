@@ -30,6 +30,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/args.h"
+
 #define PKT 172
 #define HIST_US 1000000   /* latency histogram: 1 us buckets up to 1 s */
 
@@ -262,6 +264,11 @@ split(char *arg, char **ns, char **ip)
 	*c = '\0';
 	*ns = arg;
 	*ip = c + 1;
+	{
+		struct in_addr a;
+
+		arg_ipv4("relay_load", "the host's address (NS,IP)", *ip, &a);
+	}
 }
 
 int
@@ -299,10 +306,14 @@ main(int argc, char **argv)
 		if (strcmp(o, "--ng") == 0) ng = v;
 		else if (strcmp(o, "--a") == 0) split(v, &a_ns, &a_ip);
 		else if (strcmp(o, "--b") == 0) split(v, &b_ns, &b_ip);
-		else if (strcmp(o, "--calls") == 0) n_calls = (unsigned)atoi(v);
-		else if (strcmp(o, "--secs") == 0) secs = (unsigned)atoi(v);
-		else if (strcmp(o, "--warmup") == 0) warm = (unsigned)atoi(v);
-		else if (strcmp(o, "--base-port") == 0) base = (unsigned)atoi(v);
+		else if (strcmp(o, "--calls") == 0)
+			n_calls = (unsigned)arg_ulong("relay_load", "--calls", v, 1, 10000);
+		else if (strcmp(o, "--secs") == 0)
+			secs = (unsigned)arg_ulong("relay_load", "--secs", v, 1, 86400);
+		else if (strcmp(o, "--warmup") == 0)
+			warm = (unsigned)arg_ulong("relay_load", "--warmup", v, 0, 3600);
+		else if (strcmp(o, "--base-port") == 0)
+			base = (unsigned)arg_ulong("relay_load", "--base-port", v, 1024, 65534);
 		else if (strcmp(o, "--label") == 0) label = v;
 		else {
 			fprintf(stderr, "relay_load: unknown option %s\n", o);
@@ -314,14 +325,16 @@ main(int argc, char **argv)
 				"--secs S [--warmup S] [--base-port P] [--direct] [--detect] [--record] [--label T]\n");
 		return 2;
 	}
+	if (base + 2 * n_calls - 1 > 65535) {
+		fprintf(stderr, "relay_load: --base-port %u leaves no room for %u calls' ports "
+				"(two each, below 65536)\n", base, n_calls);
+		return 2;
+	}
 	if (ng) {
-		char *c = strrchr(ng, ':');
+		unsigned short p;
 
-		if (c == NULL || (*c = '\0', inet_pton(AF_INET, ng, &nga.sin_addr) != 1)) {
-			fprintf(stderr, "relay_load: --ng must be IPv4:PORT\n");
-			return 2;
-		}
-		nga.sin_port = htons((uint16_t)atoi(c + 1));
+		arg_ipv4_port("relay_load", "--ng", ng, &nga.sin_addr, &p);
+		nga.sin_port = htons(p);
 	}
 	legs = calloc(2 * (size_t)n_calls, sizeof(*legs));
 	hist = calloc(HIST_US, sizeof(*hist));

@@ -24,6 +24,7 @@
 #include <srtp2/srtp.h>
 
 #include "srtp/srtp_int.h"
+#include "common/args.h"
 
 #define BURST_MAX 32
 static unsigned BURST = BURST_MAX;   /* SRTP_BENCH_BURST: ops per srtp_xf_burst */
@@ -193,24 +194,22 @@ main(int argc, char **argv)
 	static const enum srtp_suite suites[] = { SRTP_AES_CM_128_HMAC_SHA1_80,
 						  SRTP_AEAD_AES_128_GCM };
 	unsigned ns_def[] = { 1000, 10000, 100000 }, *ns = ns_def, n_ns = 3;
-	double secs = argc > 1 ? atof(argv[1]) : 1.0;
+	double secs = argc > 1 ? arg_secs("srtp_bench", "SECONDS", argv[1], 0.01, 3600) : 1.0;
 	const char *lmax = getenv("SRTP_BENCH_LIBSRTP_MAX");
-	unsigned lib_max = lmax ? (unsigned)strtoul(lmax, NULL, 10) : 10000;
+	unsigned lib_max = lmax ? (unsigned)arg_ulong("srtp_bench", "SRTP_BENCH_LIBSRTP_MAX",
+						      lmax, 0, 1000000) : 10000;
 	const char *bs = getenv("SRTP_BENCH_BURST");
 
-	if (bs != NULL) {
-		BURST = (unsigned)strtoul(bs, NULL, 10);
-		if (BURST < 1 || BURST > BURST_MAX) {
-			fprintf(stderr, "srtp_bench: SRTP_BENCH_BURST is 1 to %u\n", BURST_MAX);
-			return 2;
-		}
-	}
-
+	if (bs != NULL)
+		BURST = (unsigned)arg_ulong("srtp_bench", "SRTP_BENCH_BURST", bs, 1, BURST_MAX);
 	if (argc > 2) {
 		n_ns = (unsigned)(argc - 2);
 		ns = calloc(n_ns, sizeof(*ns));
+		if (ns == NULL)
+			return 1;
 		for (unsigned i = 0; i < n_ns; i++)
-			ns[i] = (unsigned)atoi(argv[2 + i]);
+			ns[i] = (unsigned)arg_ulong("srtp_bench", "a stream count", argv[2 + i], 1,
+						    1000000);
 	}
 	srtp_init();
 	srtp_lib_nss();   /* as the relay's libsrtp engine has it */

@@ -14,6 +14,8 @@
 
 #include <spandsp.h>
 
+#include "common/args.h"
+
 int
 main(int argc, char **argv)
 {
@@ -34,13 +36,13 @@ main(int argc, char **argv)
 		if (strcmp(argv[i], "--alaw") == 0)
 			alaw = 1;
 		else if (i + 1 < argc && strcmp(argv[i], "--on") == 0)
-			on = atoi(argv[++i]);
+			on = (int)arg_ulong("dtmfgen", "--on (ms)", argv[++i], 1, 10000);
 		else if (i + 1 < argc && strcmp(argv[i], "--off") == 0)
-			off = atoi(argv[++i]);
+			off = (int)arg_ulong("dtmfgen", "--off (ms)", argv[++i], 1, 10000);
 		else if (i + 1 < argc && strcmp(argv[i], "--level") == 0)
-			level = atoi(argv[++i]);
+			level = (int)arg_long("dtmfgen", "--level", argv[++i], -90, 3);
 		else if (i + 1 < argc && strcmp(argv[i], "--noise") == 0) {
-			noise = (float)atof(argv[++i]);
+			noise = (float)arg_double("dtmfgen", "--noise", "dBm0", argv[++i], -99, 3);
 			noisy = 1;
 		} else {
 			fprintf(stderr, "dtmfgen: unknown argument %s\n", argv[i]);

@@ -30,6 +30,7 @@
 
 #include <srtp2/srtp.h>
 
+#include "common/args.h"
 #include "common/sdp.h"
 
 /* base64 of the project's SDP code (common/sdp.c) */
@@ -65,17 +66,30 @@ policy(srtp_policy_t *p, const char *suite, uint8_t *key, bool inbound)
 }
 
 static int
-udp(const char *ip, int port)
+udp(const char *ip, const char *port)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	int fd;
 
-	inet_pton(AF_INET, ip, &a.sin_addr);
+	arg_ipv4("srtptool", "the source address", ip, &a.sin_addr);
+	a.sin_port = htons((uint16_t)arg_ulong("srtptool", "the source port", port, 1, 65535));
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
 		perror("srtptool: bind");
 		exit(1);
 	}
 	return fd;
+}
+
+/* the destination from IP and PORT arguments */
+static struct sockaddr_in
+dest(const char *ip, const char *port)
+{
+	struct sockaddr_in d = { .sin_family = AF_INET };
+
+	arg_ipv4("srtptool", "the destination address", ip, &d.sin_addr);
+	d.sin_port = htons((uint16_t)arg_ulong("srtptool", "the destination port", port, 1, 65535));
+	return d;
 }
 
 struct rx_count {
@@ -104,9 +118,9 @@ static int
 call(char **argv)
 {
 	uint8_t key[64], rkey[64], pay[160], b[2048];
-	struct sockaddr_in d = { .sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(argv[8])) };
+	struct sockaddr_in d = dest(argv[7], argv[8]);
+	int pt = (int)arg_ulong("srtptool", "PT", argv[10], 0, 127), fd, n = 0;
 	FILE *f = fopen(argv[9], "rb"), *out = fopen(argv[11], "wb");
-	int pt = atoi(argv[10]), fd, n = 0;
 	uint16_t seq = (uint16_t)(rand() & 0x7fff);
 	uint32_t ts = 1000;
 	struct rx_count c = { 0 };
@@ -120,8 +134,7 @@ call(char **argv)
 	    srtp_create(&tx, &p) != srtp_err_status_ok || policy(&p, argv[2], rkey, true) < 0 ||
 	    srtp_create(&rx, &p) != srtp_err_status_ok)
 		return 2;
-	fd = udp(argv[5], atoi(argv[6]));
-	inet_pton(AF_INET, argv[7], &d.sin_addr);
+	fd = udp(argv[5], argv[6]);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (fread(pay, 1, 160, f) == 160) {
 		int len = 172;
@@ -192,11 +205,12 @@ main(int argc, char **argv)
 	if (argc == 12 && strcmp(argv[1], "call") == 0)
 		return call(argv);
 	if (argc >= 10 && strcmp(argv[1], "send") == 0) {
-		struct sockaddr_in d = { .sin_family = AF_INET,
-					 .sin_port = htons((uint16_t)atoi(argv[7])) };
+		struct sockaddr_in d = dest(argv[6], argv[7]);
+		int pt = (int)arg_ulong("srtptool", "PT", argv[9], 0, 127),
+		    replay = argc > 10 ? (int)arg_ulong("srtptool", "REPLAY", argv[10], 0, 100000) : 0,
+		    tamper = argc > 11 ? (int)arg_ulong("srtptool", "TAMPER", argv[11], 0, 100000) : 0,
+		    fd, n = 0;
 		FILE *f = fopen(argv[8], "rb");
-		int pt = atoi(argv[9]), replay = argc > 10 ? atoi(argv[10]) : 0,
-		    tamper = argc > 11 ? atoi(argv[11]) : 0, fd, n = 0;
 		static uint8_t sent[4096][200];
 		static int sent_len[4096];
 		uint8_t pay[160];
@@ -207,8 +221,7 @@ main(int argc, char **argv)
 		if (f == NULL || b64dec(argv[3], key, sizeof(key)) < 0 ||
 		    policy(&p, argv[2], key, false) < 0 || srtp_create(&s, &p) != srtp_err_status_ok)
 			return 2;
-		fd = udp(argv[4], atoi(argv[5]));
-		inet_pton(AF_INET, argv[6], &d.sin_addr);
+		fd = udp(argv[4], argv[5]);
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		while (fread(pay, 1, 160, f) == 160) {
 			uint8_t b[200];
@@ -264,17 +277,17 @@ main(int argc, char **argv)
 		return 0;
 	}
 	if (argc == 8 && strcmp(argv[1], "recv") == 0) {
+		double secs = arg_secs("srtptool", "SECONDS", argv[6], 0.1, 86400);
 		FILE *out = fopen(argv[7], "ab");
 		int fd;
 		struct rx_count c = { 0 };
-		double secs = atof(argv[6]);
 		struct timeval tv = { .tv_sec = 0, .tv_usec = 200000 };
 		struct timespec t0, last, now;
 
 		if (out == NULL || b64dec(argv[3], key, sizeof(key)) < 0 ||
 		    policy(&p, argv[2], key, true) < 0 || srtp_create(&s, &p) != srtp_err_status_ok)
 			return 2;
-		fd = udp(argv[4], atoi(argv[5]));
+		fd = udp(argv[4], argv[5]);
 		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		last = t0;
