@@ -135,6 +135,9 @@ is_peer(uint32_t ip)
 	       (h >= ntohl(ip_b) && h < ntohl(ip_b) + n_hosts);
 }
 
+#define NG_TRIES 5
+static unsigned ng_retransmits;   /* NG requests sent again (reported at the end) */
+
 /* One NG request; returns the media port of the rewritten SDP and puts
  * its IPv4 connection address in *relay. */
 static unsigned
@@ -146,7 +149,8 @@ ng_req(int fd, const struct sockaddr_in *ng, const char *cmd, unsigned call, uin
 	bool offer = strcmp(cmd, "offer") == 0;
 	/* SDES on A's leg (the offer), and on B's in srtp-srtp */
 	bool crypto = srtp_mode != SRTP_NONE && (offer || srtp_mode == SRTP_TO_SRTP);
-	int n, sl, cl;
+	int n, sl, cl, r;
+	size_t ck_len;
 	const char *m;
 
 	inet_ntop(AF_INET, &ip, ips, sizeof(ips));
@@ -170,12 +174,37 @@ ng_req(int fd, const struct sockaddr_in *ng, const char *cmd, unsigned call, uin
 			     ? "18:transport protocol7:RTP/AVP" : "",
 		     detect && strcmp(cmd, "offer") == 0 ? "5:flagsl11:detect DTMFe" : "",
 		     record && strcmp(cmd, "answer") == 0 ? "11:record call3:yes" : "", sl, sdp);
-	if (sendto(fd, msg, (size_t)n, 0, (const struct sockaddr *)ng, sizeof(*ng)) < 0 ||
-	    (n = (int)recv(fd, rep, sizeof(rep) - 1, 0)) <= 0) {
-		fprintf(stderr, "memif_gen: NG %s: %s\n", cmd, strerror(errno));
-		exit(1);
+	/* NG is UDP: a request not answered in 2 s is sent again, as NG
+	 * clients do (the relay answers a repeat from its reply cache), up
+	 * to NG_TRIES times; a late reply to an earlier try, or to an earlier
+	 * request, is told apart by its cookie and skipped */
+	ck_len = (size_t)(strchr(msg, ' ') - msg) + 1;
+	for (int t = 0;; t++) {
+		if (t == NG_TRIES) {
+			fprintf(stderr, "memif_gen: NG %s for call %u: no reply in %d tries of 2 s\n",
+				cmd, call, NG_TRIES);
+			exit(1);
+		}
+		if (t > 0) {
+			ng_retransmits++;
+			fprintf(stderr, "memif_gen: NG %s for call %u: no reply in 2 s, sent again\n",
+				cmd, call);
+		}
+		if (sendto(fd, msg, (size_t)n, 0, (const struct sockaddr *)ng, sizeof(*ng)) < 0) {
+			fprintf(stderr, "memif_gen: NG %s: %s\n", cmd, strerror(errno));
+			exit(1);
+		}
+		while ((r = (int)recv(fd, rep, sizeof(rep) - 1, 0)) > 0 &&
+		       ((size_t)r < ck_len || memcmp(rep, msg, ck_len) != 0))
+			;
+		if (r > 0)
+			break;
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+			fprintf(stderr, "memif_gen: NG %s: %s\n", cmd, strerror(errno));
+			exit(1);
+		}
 	}
-	rep[n] = '\0';
+	rep[r] = '\0';
 	{
 		const char *c = strstr(rep, "c=IN IP4 ");
 		char a[INET_ADDRSTRLEN] = "";
@@ -567,6 +596,8 @@ main(int argc, char **argv)
 				fflush(stdout);
 			}
 		}
+		if (ng_retransmits > 0)
+			printf("NG requests sent again after 2 s without a reply: %u\n", ng_retransmits);
 		/* The relay resolves A and B and learns nothing about us until it
 		 * needs to: poke it with one packet per host, answer its ARP. */
 		for (uint64_t end = rte_get_timer_cycles() + 3 * rte_get_timer_hz();

@@ -68,6 +68,10 @@ int srtp_lib_create(struct srtp_xf *x, const uint8_t *master_key, const uint8_t 
  * by the engine itself, and by a program that calls libsrtp directly
  * before its first srtp_create. */
 void srtp_lib_nss(void);
+/* the NSS contexts libsrtp's ciphers hold now: srtp_lib.c answers
+ * libsrtp's NSS_InitContext / NSS_ShutdownContext with one shared
+ * context and this count */
+unsigned long srtp_lib_nss_refs(void);
 void srtp_lib_free(struct srtp_xf *x);
 
 /* Per packet, per engine (the semantics of srtp_xf.h). */

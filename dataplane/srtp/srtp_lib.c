@@ -7,6 +7,7 @@
  * time it sees an SSRC: this engine is for small deployments and for
  * comparing against; the ipsec-mb engine is the fast path's.
  */
+#include <dlfcn.h>
 #include <pthread.h>
 #include <stdlib.h>
 
@@ -23,6 +24,75 @@ srtp_err_status_t srtp_crypto_kernel_status(void);
 
 static NSSInitContext *lib_nss;
 
+/*
+ * NSS_InitContext and NSS_ShutdownContext, answered here for the whole
+ * process (the program's definitions come before libnss3's for libsrtp's
+ * calls). libsrtp calls NSS_InitContext for every cipher it makes, three
+ * or four per session, and NSS_ShutdownContext as it frees each. NSS
+ * keeps those contexts in one list and finds the one to remove by
+ * walking from the newest, so freeing a call's ciphers walked past every
+ * cipher made since: nothing while calls end newest first, but calls end
+ * in any order. At 100,000 libsrtp calls the main lcore spent seconds in
+ * that walk as old calls timed out, and NG requests went unanswered.
+ * Here the first call sets NSS up for real (never "optimised for space",
+ * see srtp_lib_nss) and every later one gets that same context back and
+ * a count; the count going down frees nothing, as NSS stayed up for the
+ * life of the process anyway (srtp_lib_nss holds a context). NSS is used
+ * only by libsrtp in these programs.
+ */
+static pthread_mutex_t nss_mu = PTHREAD_MUTEX_INITIALIZER;
+static NSSInitContext *nss_shared;
+static unsigned long nss_refs;
+
+NSSInitContext *
+NSS_InitContext(const char *configdir, const char *cert_prefix, const char *key_prefix,
+		const char *secmod_name, NSSInitParameters *params, PRUint32 flags)
+{
+	NSSInitContext *c;
+
+	pthread_mutex_lock(&nss_mu);
+	if (nss_shared == NULL) {
+		NSSInitContext *(*real)(const char *, const char *, const char *, const char *,
+					NSSInitParameters *, PRUint32);
+
+		*(void **)&real = dlsym(RTLD_NEXT, "NSS_InitContext");
+		if (real != NULL)
+			nss_shared = real(configdir, cert_prefix, key_prefix, secmod_name, params,
+					  flags & ~(PRUint32)NSS_INIT_OPTIMIZESPACE);
+	}
+	if (nss_shared != NULL)
+		nss_refs++;
+	c = nss_shared;
+	pthread_mutex_unlock(&nss_mu);
+	return c;
+}
+
+SECStatus
+NSS_ShutdownContext(NSSInitContext *c)
+{
+	SECStatus r = SECFailure;
+
+	pthread_mutex_lock(&nss_mu);
+	if (c != NULL && c == nss_shared && nss_refs > 0) {
+		nss_refs--;
+		r = SECSuccess;
+	}
+	pthread_mutex_unlock(&nss_mu);
+	return r;
+}
+
+/* the NSS contexts libsrtp holds now (for the tests) */
+unsigned long
+srtp_lib_nss_refs(void)
+{
+	unsigned long n;
+
+	pthread_mutex_lock(&nss_mu);
+	n = nss_refs;
+	pthread_mutex_unlock(&nss_mu);
+	return n;
+}
+
 void
 srtp_lib_nss(void)
 {
@@ -33,8 +103,10 @@ srtp_lib_nss(void)
 	 * operation and every context made walks chains thousands long (at
 	 * 10,000 streams about 265 us a packet, and NG requests time out
 	 * while calls are set up). Set up first here, without that, NSS keeps
-	 * 1,024 buckets; libsrtp's own set-ups then only join it. Kept for
-	 * the life of the process. */
+	 * 1,024 buckets; libsrtp's own set-ups then only join it (and
+	 * NSS_InitContext above never lets them set it up that way, should
+	 * a program make a libsrtp session first). Kept for the life of the
+	 * process. */
 	if (lib_nss == NULL)
 		lib_nss = NSS_InitContext("", "", "", "", NULL,
 					  NSS_INIT_READONLY | NSS_INIT_NOCERTDB | NSS_INIT_NOMODDB |

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <nss.h>
 #include <srtp2/srtp.h>
 
 #include "srtp/srtp_int.h"
@@ -483,6 +484,42 @@ context_reuse(enum srtp_engine e, enum srtp_suite s)
 	      "protect as one made alone", name, same, N);
 }
 
+/* libsrtp's NSS set-ups are answered by srtp_lib.c: one shared context
+ * and a count, which goes up with every libsrtp cipher made and back down
+ * as they are freed, in any order (oldest first here, the order that
+ * walked NSS's whole list each time). */
+static void
+nss_shared(void)
+{
+	enum { N = 200 };
+	static struct srtp_xf *x[N];
+	uint8_t ks[64];
+	unsigned long base = srtp_lib_nss_refs(), peak;
+	unsigned made = 0;
+	NSSInitContext *a, *b;
+
+	for (unsigned i = 0; i < N; i++) {
+		for (unsigned k = 0; k < sizeof(ks); k++)
+			ks[k] = (uint8_t)(i + k * 3);
+		made += srtp_xf_create(&x[i], SRTP_ENGINE_LIBSRTP, SRTP_AES_CM_128_HMAC_SHA1_80, ks,
+				       ks + 16) == 0;
+	}
+	peak = srtp_lib_nss_refs();
+	CHECK(made == N && peak >= base + 2 * N,
+	      "libsrtp: %u contexts made hold %lu shared NSS references (%lu before)", made, peak,
+	      base);
+	for (unsigned i = 0; i < N; i++)
+		if (i < made)
+			srtp_xf_free(x[i]);
+	CHECK(srtp_lib_nss_refs() == base, "libsrtp: freed oldest first, %lu NSS references left "
+	      "(%lu before)", srtp_lib_nss_refs(), base);
+	a = NSS_InitContext("", "", "", "", NULL, NSS_INIT_READONLY | NSS_INIT_OPTIMIZESPACE);
+	b = NSS_InitContext("", "", "", "", NULL, NSS_INIT_READONLY);
+	CHECK(a != NULL && a == b, "NSS_InitContext: every caller shares one context");
+	CHECK(NSS_ShutdownContext(a) == SECSuccess && NSS_ShutdownContext(b) == SECSuccess &&
+	      srtp_lib_nss_refs() == base, "NSS_ShutdownContext: back to %lu references", base);
+}
+
 int
 main(void)
 {
@@ -507,6 +544,8 @@ main(void)
 	context_reuse(SRTP_ENGINE_IPSECMB, SRTP_AES_CM_128_HMAC_SHA1_80);
 	context_reuse(SRTP_ENGINE_IPSECMB, SRTP_AEAD_AES_128_GCM);
 	context_reuse(SRTP_ENGINE_OPENSSL, SRTP_AES_CM_128_HMAC_SHA1_80);
+	context_reuse(SRTP_ENGINE_LIBSRTP, SRTP_AES_CM_128_HMAC_SHA1_80);
+	nss_shared();
 	/* where the AES-CM suites' HMAC runs on the SHA-NI lanes, ipsec-mb's
 	 * own SHA-1 (what a CPU without SHA-NI gets) is checked too */
 	lanes = srtp_imb_sha_ni(false);
