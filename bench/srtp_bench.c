@@ -270,5 +270,7 @@ main(int argc, char **argv)
 				printf("libsrtp not run at this count\n");
 			fflush(stdout);
 		}
+	if (ns != ns_def)
+		free(ns);
 	return 0;
 }

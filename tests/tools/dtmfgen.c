@@ -87,5 +87,8 @@ main(int argc, char **argv)
 			fwrite(&b, 1, 1, stdout);
 		}
 	}
-	return 0;
+	dtmf_tx_free(tx);
+	if (ng != NULL)
+		awgn_free(ng);
+	return fflush(stdout) == 0 ? 0 : 1;
 }
