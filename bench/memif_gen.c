@@ -69,7 +69,6 @@
 #include <rte_udp.h>
 
 #include "common/args.h"
-
 #include "common/sdp.h"
 #include "srtp/srtp_xf.h"
 

@@ -256,6 +256,7 @@ static void
 split(char *arg, char **ns, char **ip)
 {
 	char *c = strchr(arg, ',');
+	struct in_addr checked;
 
 	if (c == NULL) {
 		fprintf(stderr, "relay_load: host must be NS,IP: %s\n", arg);
@@ -264,11 +265,7 @@ split(char *arg, char **ns, char **ip)
 	*c = '\0';
 	*ns = arg;
 	*ip = c + 1;
-	{
-		struct in_addr a;
-
-		arg_ipv4("relay_load", "the host's address (NS,IP)", *ip, &a);
-	}
+	arg_ipv4("relay_load", "the host's address (NS,IP)", *ip, &checked);
 }
 
 int
