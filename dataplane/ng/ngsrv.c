@@ -339,7 +339,7 @@ call_free(struct ng_call *c)
 	if (n)
 		flow_release(st, n);
 	/* no worker holds a stream any more: the SRTP contexts can go */
-	for (unsigned i = c->n_sdes; i-- > 0;)   /* newest first (ngsrv_reset) */
+	for (unsigned i = c->n_sdes; i-- > 0;)   /* newest first, as ngsrv_reset */
 		for (unsigned l = 2; l-- > 0;) {
 			srtp_xf_free(c->sdes[i][l].xf_tx);
 			srtp_xf_free(c->sdes[i][l].xf_rx);
@@ -2002,10 +2002,10 @@ ngsrv_init(void)
 void
 ngsrv_reset(void)
 {
-	/* newest first: libsrtp (on NSS) registers every cipher it makes in a
-	 * list that NSS walks from the newest to find the one going, so with
-	 * the libsrtp engine freeing oldest first is quadratic (20,000 SRTP
-	 * calls took minutes to stop) */
+	/* newest first, the reverse of set-up: the cheapest order for the
+	 * libsrtp engine's NSS sessions (the walk over every cipher that once
+	 * made any other order quadratic is gone: srtp_lib.c answers
+	 * libsrtp's NSS_InitContext / NSS_ShutdownContext itself) */
 	for (unsigned i = cap_calls; i-- > 0;)
 		if (calls[i].used)
 			call_free(&calls[i]);
