@@ -49,6 +49,10 @@
 static __thread IMB_MGR *tl_mgr, *tl_mgr_gcm;
 static int sha_ni = -1;                 /* unknown until the first manager */
 static bool sha_ni_off;                 /* srtp_imb_sha_ni(false) */
+static bool vgcm_off;                   /* srtp_imb_vgcm(false) */
+
+_Static_assert(sizeof(struct gcm_key_data) >= sizeof(struct srtp_vgcm_key),
+	       "a GCM context's key data room holds either layout");
 
 enum mgr_arch { MGR_AUTO, MGR_SSE, MGR_AVX2 };
 
@@ -114,6 +118,13 @@ srtp_imb_sha_ni(bool on)
 	return sha_ni > 0 && !sha_ni_off;
 }
 
+bool
+srtp_imb_vgcm(bool on)
+{
+	vgcm_off = !on;
+	return srtp_vgcm_usable() && !vgcm_off;
+}
+
 static inline bool
 use_lanes(void)
 {
@@ -142,13 +153,15 @@ arch_name(const IMB_MGR *m)
 const char *
 srtp_xf_imb_arch(void)
 {
-	static char buf[64];
+	static char buf[96];
 	IMB_MGR *m = mgr_get(), *g = mgr_gcm_get();
 
 	if (m == NULL || g == NULL)
 		return "unavailable";
 	snprintf(buf, sizeof(buf), "%s%s, AES-GCM on %s", arch_name(m),
-		 use_lanes() ? ", HMAC-SHA1 on SHA-NI x4" : "", arch_name(g));
+		 use_lanes() ? ", HMAC-SHA1 on SHA-NI x4" : "",
+		 srtp_vgcm_usable() && !vgcm_off ? "VAES x4, its own"
+						 : arch_name(g));
 	return buf;
 }
 
@@ -164,6 +177,19 @@ srtp_imb_setup(struct imb_dir *d, const struct suite_info *si, const uint8_t *ek
 		return -ENOMEM;
 	memset(d->salt, 0, sizeof(d->salt));
 	memcpy(d->salt, salt, si->salt);
+	d->vgcm = false;
+	if (si->gcm && srtp_vgcm_usable() && !vgcm_off) {
+		if (si->key == 32)
+			IMB_AES_KEYEXP_256(m, ek, d->ek, dk);
+		else
+			IMB_AES_KEYEXP_128(m, ek, d->ek, dk);
+		srtp_vgcm_init(gcm, d->ek, si->key);
+		memset(d->ek, 0, sizeof(d->ek));
+		memset(dk, 0, sizeof(dk));
+		d->gcm = gcm;
+		d->vgcm = true;
+		return 0;
+	}
 	if (si->gcm) {
 		struct gcm_key_data *g = gcm;
 
@@ -376,6 +402,13 @@ prep_protect(IMB_MGR *m, struct macq *q, struct srtp_op *op)
 	if (st->init && (rc = srtp_replay_check(st->win, delta)) < 0)
 		return rc;
 	srtp_state_update(st, op->index, delta);
+	op->rc = (int32_t)(len + si->tag);
+	if (d->vgcm) {
+		srtp_gcm_iv(op->iv, d->salt, ssrc, op->index);
+		srtp_vgcm_seal(d->gcm, si->key, op->iv, pkt, hl, pkt + hl, len - hl, pkt + len);
+		op->stage = ST_DONE;
+		return 0;
+	}
 	j = job_new(m, op);
 	if (si->gcm) {
 		srtp_gcm_iv(op->iv, d->salt, ssrc, op->index);
@@ -424,6 +457,16 @@ prep_unprotect(IMB_MGR *m, struct macq *q, struct srtp_op *op)
 		op->stage = ST_MACQ;
 		return 0;
 	}
+	if (d->vgcm) {
+		/* the tag checked before anything is decrypted: a refused
+		 * packet stays as it came; the index is committed in step 2 */
+		srtp_gcm_iv(op->iv, d->salt, srtp_rd32(pkt + 8), op->index);
+		if (srtp_vgcm_open(d->gcm, si->key, op->iv, pkt, hl, pkt + hl, n, pkt + hl + n) < 0)
+			return -EBADMSG;
+		memcpy(op->tag, pkt + hl + n, 16);
+		op->stage = ST_OPENED;
+		return 0;
+	}
 	j = job_new(m, op);
 	if (si->gcm) {
 		srtp_gcm_iv(op->iv, d->salt, srtp_rd32(pkt + 8), op->index);
@@ -467,7 +510,7 @@ prep_protect_rtcp(IMB_MGR *m, struct macq *q, struct srtp_op *op)
 	idx = st->rtcp_init ? (st->rtcp_idx + 1) & 0x7fffffff : 1;
 	st->rtcp_idx = idx;
 	st->rtcp_init = true;
-	j = job_new(m, op);
+	op->rc = (int32_t)(len + 4 + si->rtcp_tag);
 	if (si->gcm) {
 		/* AAD: the first 8 bytes and E||index; the tag follows the
 		 * ciphertext, then E||index */
@@ -475,15 +518,22 @@ prep_protect_rtcp(IMB_MGR *m, struct macq *q, struct srtp_op *op)
 		srtp_wr32(op->aad + 8, idx | 0x80000000u);
 		memcpy(pkt + len + 16, op->aad + 8, 4);
 		srtp_gcm_iv(op->iv, d->salt, ssrc, idx);
+		if (d->vgcm) {
+			srtp_vgcm_seal(d->gcm, si->key, op->iv, op->aad, 12, pkt + 8, len - 8,
+				       pkt + len);
+			op->stage = ST_DONE;
+			return 0;
+		}
+		j = job_new(m, op);
 		job_gcm(j, d, si, op->iv, pkt, 8, len - 8, op->aad, 12, pkt + len, false);
 	} else {
+		j = job_new(m, op);
 		srtp_wr32(pkt + len, idx | 0x80000000u);
 		srtp_cm_iv(op->iv, d->salt, ssrc, idx);
 		job_ctr(j, d, si, op->iv, pkt, 8, len - 8);
 		mac(j, q, true, d, op, len + 4);
 	}
 	op->stage = si->gcm ? ST_DONE : ST_SEALED;
-	op->rc = (int32_t)(len + 4 + si->rtcp_tag);
 	submit(m, j);
 	return 0;
 }
@@ -522,6 +572,14 @@ prep_unprotect_rtcp(IMB_MGR *m, struct macq *q, struct srtp_op *op)
 		}
 		memcpy(op->aad, pkt, 8);
 		srtp_wr32(op->aad + 8, ei);
+		op->stage = ST_OPENED;
+		if (d->vgcm) {
+			if (srtp_vgcm_open(d->gcm, si->key, op->iv, op->aad, 12, pkt + 8, n - 8,
+					   pkt + n) < 0)
+				return -EBADMSG;
+			memcpy(op->tag, pkt + n, 16);
+			return 0;
+		}
 		j = job_new(m, op);
 		job_gcm(j, d, si, op->iv, pkt, 8, n - 8, op->aad, 12, op->tag, true);
 		op->stage = ST_OPENED;
@@ -562,12 +620,17 @@ static void
 restore_gcm(IMB_MGR *m, struct srtp_op *op, unsigned off, unsigned n, const uint8_t *aad,
 	    unsigned aad_len)
 {
-	IMB_JOB *j = job_new(m, op);
 	const struct srtp_xf *x = op->x;
 	bool rtcp = op->kind == SRTP_OP_UNPROTECT_RTCP;
+	const struct imb_dir *d = rtcp ? &x->imb.rtcp : &x->imb.rtp;
+	IMB_JOB *j;
 
-	job_gcm(j, rtcp ? &x->imb.rtcp : &x->imb.rtp, x->si, op->iv, op->pkt, off, n, aad, aad_len,
-		op->tag, false);
+	if (d->vgcm) {
+		srtp_vgcm_ctr(d->gcm, x->si->key, op->iv, op->pkt + off, n);
+		return;
+	}
+	j = job_new(m, op);
+	job_gcm(j, d, x->si, op->iv, op->pkt, off, n, aad, aad_len, op->tag, false);
 	submit(m, j);
 }
 
@@ -644,12 +707,17 @@ finish_unprotect_rtcp(IMB_MGR *m, struct srtp_op *op)
 		}
 		memcpy(aad, pkt, n);
 		srtp_wr32(aad + n, ei);
+		if (d->vgcm) {
+			srtp_vgcm_seal(d->gcm, si->key, op->iv, aad, n + 4, NULL, 0, op->tag);
+			goto check;
+		}
 		j = job_new(m, op);
 		job_gcm(j, d, si, op->iv, pkt, n, 0, aad, n + 4, op->tag, false);
 		submit(m, j);
 		flush(m);
 		if (op->rc < 0)
 			return;
+	check:
 		rc = srtp_tag_eq(op->tag, pkt + n, 16) ? 0 : -EBADMSG;
 		if (rc == 0)
 			rc = srtp_rtcp_commit(op->st, idx);

@@ -36,6 +36,7 @@ struct imb_dir {
 	 * bytes of key schedule: in this order they fill the first four
 	 * cache lines of the context (flow_srtp_rx_prep prefetches them). */
 	uint8_t salt[14];
+	bool vgcm;                /* GCM on srtp_vgcm.c: gcm is a struct srtp_vgcm_key */
 	void *gcm;                /* struct gcm_key_data * */
 	uint8_t ipad[20];
 	uint8_t opad[20];
@@ -94,6 +95,34 @@ void srtp_imb_burst(struct srtp_op **ops, unsigned n);
  * keeps it on ipsec-mb's own code (the tests run both). Returns the
  * setting now in force. */
 bool srtp_imb_sha_ni(bool on);
+
+/* Whether the ipsec-mb engine's GCM suites run on srtp_vgcm.c (VAES,
+ * VPCLMULQDQ): true where the CPU has them; @on false keeps contexts made
+ * from now on with ipsec-mb's own GCM (the tests run both). Returns the
+ * setting now in force. */
+bool srtp_imb_vgcm(bool on);
+
+/*
+ * AES-GCM on VAES and VPCLMULQDQ for packets (srtp_vgcm.c): a context is
+ * the AES round keys (@rk: 11 or 15 of them as AES-NI takes them), then
+ * the GHASH key powers H^1..H^16; an AES-128 packet of up to 12 blocks
+ * reads its first 6 cache lines. Only where srtp_vgcm_usable().
+ * seal: @n bytes at @p encrypted in place, the 16-byte tag to @tag.
+ * open: the tag checked first; 0 and @p decrypted, or -EBADMSG and @p
+ * left as it came. ctr: the keystream alone (what seal does to @p).
+ */
+struct srtp_vgcm_key {
+	uint8_t d[16 * 15 + 16 * 16] __attribute__((aligned(64)));
+};
+bool srtp_vgcm_usable(void);
+void srtp_vgcm_init(struct srtp_vgcm_key *k, const uint8_t *rk, unsigned key_len);
+void srtp_vgcm_seal(const struct srtp_vgcm_key *k, unsigned key_len, const uint8_t iv[12],
+		    const uint8_t *aad, unsigned aad_len, uint8_t *p, unsigned n, uint8_t tag[16]);
+int srtp_vgcm_open(const struct srtp_vgcm_key *k, unsigned key_len, const uint8_t iv[12],
+		   const uint8_t *aad, unsigned aad_len, uint8_t *p, unsigned n,
+		   const uint8_t tag[16]);
+void srtp_vgcm_ctr(const struct srtp_vgcm_key *k, unsigned key_len, const uint8_t iv[12],
+		   uint8_t *p, unsigned n);
 
 /* HMAC-SHA1 of @len bytes at @msg from the start states @ipad/@opad (five
  * host-order words each, as IMB_SHA1_ONE_BLOCK leaves them), the whole

@@ -11,6 +11,10 @@
  *    both receivers: each must accept and reject exactly the same packets
  *    and give back the same plaintext (replays include a packet again at
  *    once, in the same burst). The same for SRTCP.
+ *  - The VAES AES-GCM (srtp_vgcm.c, where the CPU has it) against
+ *    OpenSSL's for every payload length 0..300 and many up to 1,500, AAD
+ *    0..70 bytes, both key sizes; tampered tag, payload or AAD refused
+ *    with the buffer left as it came.
  * Every engine: ipsec-mb (per packet and in bursts of 32 through
  * srtp_xf_burst), openssl, and libsrtp behind our API (its known answers
  * are libsrtp's own self-tests).
@@ -20,7 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <intel-ipsec-mb.h>
 #include <nss.h>
+#include <openssl/evp.h>
 #include <srtp2/srtp.h>
 
 #include "srtp/srtp_int.h"
@@ -520,6 +526,91 @@ nss_shared(void)
 	      srtp_lib_nss_refs() == base, "NSS_ShutdownContext: back to %lu references", base);
 }
 
+/* OpenSSL's AES-GCM seal of @p in place, the tag to @tag */
+static bool
+evp_seal(unsigned kl, const uint8_t *key, const uint8_t iv[12], const uint8_t *aad,
+	 unsigned alen, uint8_t *p, unsigned n, uint8_t tag[16])
+{
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	int l, ok;
+
+	ok = c != NULL &&
+	     EVP_EncryptInit_ex(c, kl == 32 ? EVP_aes_256_gcm() : EVP_aes_128_gcm(), NULL, key,
+				iv) == 1 &&
+	     (alen == 0 || EVP_EncryptUpdate(c, NULL, &l, aad, (int)alen) == 1) &&
+	     (n == 0 || EVP_EncryptUpdate(c, p, &l, p, (int)n) == 1) &&
+	     EVP_EncryptFinal_ex(c, p + n, &l) == 1 &&
+	     EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16, tag) == 1;
+	EVP_CIPHER_CTX_free(c);
+	return ok;
+}
+
+static void
+vgcm_vs_openssl(void)
+{
+	static struct srtp_vgcm_key k;
+	IMB_MGR *m;
+	uint8_t key[32], rk[16 * 15] __attribute__((aligned(16))), dk[16 * 15], iv[12], aad[80];
+	uint8_t a[1600], b[1600], c[1600], t1[16], t2[16];
+	unsigned same = 0, tot = 0, refused = 0, tampered = 0, kept = 0;
+
+	if (!srtp_vgcm_usable()) {
+		printf("no VAES/VPCLMULQDQ here: srtp_vgcm.c not run\n");
+		return;
+	}
+	m = alloc_mb_mgr(0);
+	CHECK(m != NULL, "ipsec-mb manager for the key schedule");
+	if (m == NULL)
+		return;
+	init_mb_mgr_auto(m, NULL);
+	for (unsigned kl = 16; kl <= 32; kl += 16)
+		for (unsigned n = 0; n <= 1500; n += n < 300 ? 1 : 37) {
+			unsigned alen = (n * 7 + kl) % 71;
+
+			for (unsigned i = 0; i < sizeof(key); i++)
+				key[i] = (uint8_t)(n * 31 + i * 17 + kl);
+			for (unsigned i = 0; i < sizeof(iv); i++)
+				iv[i] = (uint8_t)(n * 3 + i * 91);
+			for (unsigned i = 0; i < sizeof(aad); i++)
+				aad[i] = (uint8_t)(n + i * 5);
+			for (unsigned i = 0; i < n; i++)
+				a[i] = b[i] = (uint8_t)(i * 13 + n);
+			if (kl == 32)
+				IMB_AES_KEYEXP_256(m, key, rk, dk);
+			else
+				IMB_AES_KEYEXP_128(m, key, rk, dk);
+			srtp_vgcm_init(&k, rk, kl);
+			srtp_vgcm_seal(&k, kl, iv, aad, alen, a, n, t1);
+			tot++;
+			if (!evp_seal(kl, key, iv, aad, alen, b, n, t2))
+				continue;
+			same += memcmp(a, b, n) == 0 && memcmp(t1, t2, 16) == 0;
+			/* one bit wrong in the tag, the ciphertext or the AAD */
+			for (unsigned w = 0; w < 3; w++) {
+				uint8_t *where = w == 0 ? t1 + n % 16 : w == 1 ? a + n / 2 : aad + alen / 2;
+
+				if ((w == 1 && n == 0) || (w == 2 && alen == 0))
+					continue;
+				tampered++;
+				*where ^= 0x10;
+				memcpy(c, a, n);
+				refused += srtp_vgcm_open(&k, kl, iv, aad, alen, a, n, t1) == -EBADMSG;
+				kept += memcmp(a, c, n) == 0;
+				*where ^= 0x10;
+			}
+			for (unsigned i = 0; i < n; i++)
+				b[i] = (uint8_t)(i * 13 + n);
+			if (srtp_vgcm_open(&k, kl, iv, aad, alen, a, n, t1) == 0 && memcmp(a, b, n) == 0)
+				same++;
+		}
+	CHECK(same == 2 * tot, "VAES AES-GCM: seal identical to OpenSSL and open back for %u of %u "
+	      "(payload 0..1500, AAD 0..70, AES-128 and -256)", same / 2, tot);
+	CHECK(refused == tampered && kept == tampered,
+	      "VAES AES-GCM: %u of %u tampered packets refused, %u left as they came", refused,
+	      tampered, kept);
+	free_mb_mgr(m);
+}
+
 int
 main(void)
 {
@@ -546,6 +637,25 @@ main(void)
 	context_reuse(SRTP_ENGINE_OPENSSL, SRTP_AES_CM_128_HMAC_SHA1_80);
 	context_reuse(SRTP_ENGINE_LIBSRTP, SRTP_AES_CM_128_HMAC_SHA1_80);
 	nss_shared();
+	vgcm_vs_openssl();
+	/* where the GCM suites run on srtp_vgcm.c, ipsec-mb's own GCM (what
+	 * a CPU without VAES gets) is checked too */
+	if (srtp_imb_vgcm(false)) {
+		CHECK(false, "ipsec-mb: the VAES GCM can be turned off");
+	} else if (srtp_vgcm_usable()) {
+		imb_label = " (its GCM)";
+		printf("ipsec-mb runs on %s here\n", srtp_xf_imb_arch());
+		known_answers(SRTP_ENGINE_IPSECMB);
+		for (unsigned s = 0; s < SRTP_SUITE_COUNT; s++) {
+			if (!srtp_suites[s].gcm)
+				continue;
+			differential(SRTP_ENGINE_IPSECMB, 32, (enum srtp_suite)s);
+			differential(SRTP_ENGINE_IPSECMB, 1, (enum srtp_suite)s);
+		}
+		context_reuse(SRTP_ENGINE_IPSECMB, SRTP_AEAD_AES_128_GCM);
+	}
+	srtp_imb_vgcm(true);
+	imb_label = "";
 	/* where the AES-CM suites' HMAC runs on the SHA-NI lanes, ipsec-mb's
 	 * own SHA-1 (what a CPU without SHA-NI gets) is checked too */
 	lanes = srtp_imb_sha_ni(false);
