@@ -404,8 +404,8 @@ prep_protect(IMB_MGR *m, struct macq *q, struct srtp_op *op)
 	srtp_state_update(st, op->index, delta);
 	op->rc = (int32_t)(len + si->tag);
 	if (d->vgcm) {
-		srtp_gcm_iv(op->iv, d->salt, ssrc, op->index);
-		srtp_vgcm_seal(d->gcm, si->key, op->iv, pkt, hl, pkt + hl, len - hl, pkt + len);
+		srtp_vgcm_seal(d->gcm, si->key, d->salt, ssrc, op->index, pkt, hl, pkt + hl,
+			       len - hl, pkt + len);
 		op->stage = ST_DONE;
 		return 0;
 	}
@@ -460,8 +460,8 @@ prep_unprotect(IMB_MGR *m, struct macq *q, struct srtp_op *op)
 	if (d->vgcm) {
 		/* the tag checked before anything is decrypted: a refused
 		 * packet stays as it came; the index is committed in step 2 */
-		srtp_gcm_iv(op->iv, d->salt, srtp_rd32(pkt + 8), op->index);
-		if (srtp_vgcm_open(d->gcm, si->key, op->iv, pkt, hl, pkt + hl, n, pkt + hl + n) < 0)
+		if (srtp_vgcm_open(d->gcm, si->key, d->salt, srtp_rd32(pkt + 8), op->index, pkt, hl,
+				   pkt + hl, n, pkt + hl + n) < 0)
 			return -EBADMSG;
 		memcpy(op->tag, pkt + hl + n, 16);
 		op->stage = ST_OPENED;
@@ -519,8 +519,8 @@ prep_protect_rtcp(IMB_MGR *m, struct macq *q, struct srtp_op *op)
 		memcpy(pkt + len + 16, op->aad + 8, 4);
 		srtp_gcm_iv(op->iv, d->salt, ssrc, idx);
 		if (d->vgcm) {
-			srtp_vgcm_seal(d->gcm, si->key, op->iv, op->aad, 12, pkt + 8, len - 8,
-				       pkt + len);
+			srtp_vgcm_seal(d->gcm, si->key, d->salt, ssrc, idx, op->aad, 12, pkt + 8,
+				       len - 8, pkt + len);
 			op->stage = ST_DONE;
 			return 0;
 		}
@@ -574,8 +574,8 @@ prep_unprotect_rtcp(IMB_MGR *m, struct macq *q, struct srtp_op *op)
 		srtp_wr32(op->aad + 8, ei);
 		op->stage = ST_OPENED;
 		if (d->vgcm) {
-			if (srtp_vgcm_open(d->gcm, si->key, op->iv, op->aad, 12, pkt + 8, n - 8,
-					   pkt + n) < 0)
+			if (srtp_vgcm_open(d->gcm, si->key, d->salt, ssrc, idx, op->aad, 12, pkt + 8,
+					   n - 8, pkt + n) < 0)
 				return -EBADMSG;
 			memcpy(op->tag, pkt + n, 16);
 			return 0;
@@ -626,7 +626,13 @@ restore_gcm(IMB_MGR *m, struct srtp_op *op, unsigned off, unsigned n, const uint
 	IMB_JOB *j;
 
 	if (d->vgcm) {
-		srtp_vgcm_ctr(d->gcm, x->si->key, op->iv, op->pkt + off, n);
+		/* RTP: the SSRC at 8 and the packet index; SRTCP: at 4, E||index */
+		if (rtcp)
+			srtp_vgcm_ctr(d->gcm, x->si->key, d->salt, srtp_rd32(op->pkt + 4),
+				      op->index & 0x7fffffff, op->pkt + off, n);
+		else
+			srtp_vgcm_ctr(d->gcm, x->si->key, d->salt, srtp_rd32(op->pkt + 8), op->index,
+				      op->pkt + off, n);
 		return;
 	}
 	j = job_new(m, op);
@@ -708,7 +714,8 @@ finish_unprotect_rtcp(IMB_MGR *m, struct srtp_op *op)
 		memcpy(aad, pkt, n);
 		srtp_wr32(aad + n, ei);
 		if (d->vgcm) {
-			srtp_vgcm_seal(d->gcm, si->key, op->iv, aad, n + 4, NULL, 0, op->tag);
+			srtp_vgcm_seal(d->gcm, si->key, d->salt, srtp_rd32(pkt + 4), idx, aad, n + 4,
+				       NULL, 0, op->tag);
 			goto check;
 		}
 		j = job_new(m, op);

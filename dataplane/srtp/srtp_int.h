@@ -116,13 +116,17 @@ struct srtp_vgcm_key {
 };
 bool srtp_vgcm_usable(void);
 void srtp_vgcm_init(struct srtp_vgcm_key *k, const uint8_t *rk, unsigned key_len);
-void srtp_vgcm_seal(const struct srtp_vgcm_key *k, unsigned key_len, const uint8_t iv[12],
-		    const uint8_t *aad, unsigned aad_len, uint8_t *p, unsigned n, uint8_t tag[16]);
-int srtp_vgcm_open(const struct srtp_vgcm_key *k, unsigned key_len, const uint8_t iv[12],
-		   const uint8_t *aad, unsigned aad_len, uint8_t *p, unsigned n,
-		   const uint8_t tag[16]);
-void srtp_vgcm_ctr(const struct srtp_vgcm_key *k, unsigned key_len, const uint8_t iv[12],
-		   uint8_t *p, unsigned n);
+/* The IV is RFC 7714's (8.1, 9.1) from the 12-byte @salt, @ssrc and
+ * @index (48 bits; an SRTCP index for RTCP); @salt alone gives the IV
+ * @salt. */
+void srtp_vgcm_seal(const struct srtp_vgcm_key *k, unsigned key_len, const uint8_t *salt,
+		    uint32_t ssrc, uint64_t index, const uint8_t *aad, unsigned aad_len,
+		    uint8_t *p, unsigned n, uint8_t tag[16]);
+int srtp_vgcm_open(const struct srtp_vgcm_key *k, unsigned key_len, const uint8_t *salt,
+		   uint32_t ssrc, uint64_t index, const uint8_t *aad, unsigned aad_len,
+		   uint8_t *p, unsigned n, const uint8_t tag[16]);
+void srtp_vgcm_ctr(const struct srtp_vgcm_key *k, unsigned key_len, const uint8_t *salt,
+		   uint32_t ssrc, uint64_t index, uint8_t *p, unsigned n);
 
 /* HMAC-SHA1 of @len bytes at @msg from the start states @ipad/@opad (five
  * host-order words each, as IMB_SHA1_ONE_BLOCK leaves them), the whole

@@ -222,6 +222,130 @@ ghash(const uint8_t *hp, const uint8_t *aad, unsigned aad_len, const uint8_t *c,
 	return gf_mul(_mm_xor_si128(y, len), _mm_loadu_si128((const __m128i *)hp));
 }
 
+/* The counter block IV || 0 of RFC 7714's IV (8.1, 9.1: 00 00 || SSRC ||
+ * index, 48 bits, XOR the 12-byte salt), reflected: the 32-bit counter is
+ * its low word. Built in registers: an IV stored a byte at a time and read
+ * back 16 at once would stall on store forwarding. */
+VG static inline __m128i
+iv_block(const uint8_t *salt, uint32_t ssrc, uint64_t index)
+{
+	uint64_t hi = (uint64_t)ssrc << 16 | (index >> 32 & 0xffff);  /* bytes 0..7 */
+	uint64_t lo = (index & 0xffffffffu) << 32;                     /* bytes 8..15 */
+
+	return _mm_xor_si128(_mm_set_epi64x((long long)hi, (long long)lo),
+			     bswap128(_mm_maskz_loadu_epi8(0x0fff, salt)));
+}
+
+/* Round keys in registers: every round written out (ROUNDS is 10 or 14). */
+#define AES_ROUNDS(ROUNDS, K, BODY)                                     \
+	do {                                                            \
+		_Pragma("GCC unroll 14") for (unsigned r_ = 1; r_ < (ROUNDS); r_++) { \
+			const __m512i kr_ = (K)[r_];                    \
+			BODY(_mm512_aesenc_epi128, _mm_aesenc_si128);   \
+		}                                                       \
+	} while (0)
+
+/*
+ * The whole of a packet whose payload is up to 256 bytes and whose GHASH
+ * input is up to 16 blocks: its four counter groups and the tag block go
+ * through the rounds together, the payload stays in registers between
+ * cipher and GHASH, one reduction. @enc: seal (ciphertext to @p, tag to
+ * @tag); else open (tag checked, @p decrypted only if it holds).
+ */
+VG static inline int
+gcm_small(const uint8_t *rk, unsigned rounds, __m128i ctr0, const uint8_t *aad,
+	  unsigned aad_len, uint8_t *p, unsigned n, uint8_t tag[16], bool enc)
+{
+	const uint8_t *hp = rk + 16 * (rounds + 1);
+	int na = (int)(aad_len + 15) / 16, nc = (int)(n + 15) / 16, m = na + nc + 1;
+	unsigned g = (n + 63) / 64;
+	__m512i k[15], x0, x1, x2, x3, d0, d1, d2, d3, ctr;
+	__mmask64 m0 = bytes_mask(n), m1 = n > 64 ? bytes_mask(n - 64) : 0,
+		  m2 = n > 128 ? bytes_mask(n - 128) : 0, m3 = n > 192 ? bytes_mask(n - 192) : 0;
+	__m128i j0, t, d;
+	struct ghacc a = { _mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512() };
+
+	for (unsigned r = 0; r <= rounds; r++)
+		k[r] = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(rk + 16 * r)));
+	ctr = _mm512_add_epi32(_mm512_broadcast_i32x4(ctr0),
+			       _mm512_set_epi32(0, 0, 0, 5, 0, 0, 0, 4, 0, 0, 0, 3, 0, 0, 0, 2));
+	x0 = _mm512_xor_si512(bswap512(ctr), k[0]);
+	ctr = _mm512_add_epi32(ctr, _mm512_broadcast_i32x4(_mm_set_epi32(0, 0, 0, 4)));
+	x1 = _mm512_xor_si512(bswap512(ctr), k[0]);
+	ctr = _mm512_add_epi32(ctr, _mm512_broadcast_i32x4(_mm_set_epi32(0, 0, 0, 4)));
+	x2 = _mm512_xor_si512(bswap512(ctr), k[0]);
+	ctr = _mm512_add_epi32(ctr, _mm512_broadcast_i32x4(_mm_set_epi32(0, 0, 0, 4)));
+	x3 = _mm512_xor_si512(bswap512(ctr), k[0]);
+	j0 = _mm_xor_si128(bswap128(_mm_add_epi32(ctr0, _mm_set_epi32(0, 0, 0, 1))),
+			   _mm512_castsi512_si128(k[0]));
+	d0 = _mm512_maskz_loadu_epi8(m0, p);
+	d1 = _mm512_maskz_loadu_epi8(m1, p + 64);
+	d2 = _mm512_maskz_loadu_epi8(m2, p + 128);
+	d3 = _mm512_maskz_loadu_epi8(m3, p + 192);
+	if (!enc) {
+		/* GHASH over the ciphertext, beside the rounds */
+		gh_part(&a, hp, m, 0, aad, aad_len);
+		gh_mac(&a, bswap512(d0), hp, m, na);
+		if (g > 1)
+			gh_mac(&a, bswap512(d1), hp, m, na + 4);
+		if (g > 2)
+			gh_mac(&a, bswap512(d2), hp, m, na + 8);
+		if (g > 3)
+			gh_mac(&a, bswap512(d3), hp, m, na + 12);
+	}
+#define ROUND(Z, X)                      \
+	x0 = Z(x0, kr_);                 \
+	x1 = Z(x1, kr_);                 \
+	if (g > 2) {                     \
+		x2 = Z(x2, kr_);         \
+		x3 = Z(x3, kr_);         \
+	}                                \
+	j0 = X(j0, _mm512_castsi512_si128(kr_))
+	if (rounds == 10)
+		AES_ROUNDS(10, k, ROUND);
+	else
+		AES_ROUNDS(14, k, ROUND);
+#undef ROUND
+	x0 = _mm512_aesenclast_epi128(x0, k[rounds]);
+	x1 = _mm512_aesenclast_epi128(x1, k[rounds]);
+	x2 = _mm512_aesenclast_epi128(x2, k[rounds]);
+	x3 = _mm512_aesenclast_epi128(x3, k[rounds]);
+	j0 = _mm_aesenclast_si128(j0, _mm512_castsi512_si128(k[rounds]));
+	/* the payload's other side, zero past its end */
+	x0 = _mm512_maskz_mov_epi8(m0, _mm512_xor_si512(x0, d0));
+	x1 = _mm512_maskz_mov_epi8(m1, _mm512_xor_si512(x1, d1));
+	x2 = _mm512_maskz_mov_epi8(m2, _mm512_xor_si512(x2, d2));
+	x3 = _mm512_maskz_mov_epi8(m3, _mm512_xor_si512(x3, d3));
+	if (enc) {
+		gh_part(&a, hp, m, 0, aad, aad_len);
+		gh_mac(&a, bswap512(x0), hp, m, na);
+		if (g > 1)
+			gh_mac(&a, bswap512(x1), hp, m, na + 4);
+		if (g > 2)
+			gh_mac(&a, bswap512(x2), hp, m, na + 8);
+		if (g > 3)
+			gh_mac(&a, bswap512(x3), hp, m, na + 12);
+	}
+	gh_mac(&a, _mm512_zextsi128_si512(_mm_set_epi64x((long long)aad_len * 8,
+							 (long long)n * 8)), hp, m, m - 1);
+	t = _mm_xor_si128(j0, bswap128(gh_end(&a)));
+	if (enc) {
+		_mm_storeu_si128((__m128i *)tag, t);
+	} else {
+		d = _mm_xor_si128(t, _mm_loadu_si128((const __m128i *)tag));
+		if (!_mm_testz_si128(d, d))
+			return -EBADMSG;
+	}
+	_mm512_mask_storeu_epi8(p, m0, x0);
+	if (g > 1)
+		_mm512_mask_storeu_epi8(p + 64, m1, x1);
+	if (g > 2)
+		_mm512_mask_storeu_epi8(p + 128, m2, x2);
+	if (g > 3)
+		_mm512_mask_storeu_epi8(p + 192, m3, x3);
+	return 0;
+}
+
 /* AES of one block */
 VG static inline __m128i
 aes1(const uint8_t *rk, unsigned rounds, __m128i x)
@@ -233,22 +357,18 @@ aes1(const uint8_t *rk, unsigned rounds, __m128i x)
 }
 
 /* @n bytes at @p XORed in place with the keystream of counters 2, 3, ...
- * after the 96-bit @iv (counter block IV || be32(i)), four blocks to a
- * register. */
+ * of the reflected counter block @ctr0, four blocks to a register. */
 VG static void
-ctr_xor(const uint8_t *rk, unsigned rounds, const uint8_t iv[12], uint8_t *p, unsigned n)
+ctr_xor(const uint8_t *rk, unsigned rounds, __m128i ctr0, uint8_t *p, unsigned n)
 {
 	__m512i k[15];
-	uint8_t b[16] = { 0 };
 	__m512i ctr, four = _mm512_broadcast_i32x4(_mm_set_epi32(0, 0, 0, 4));
 
 	if (n == 0)
 		return;
 	for (unsigned r = 0; r <= rounds; r++)
 		k[r] = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(rk + 16 * r)));
-	memcpy(b, iv, 12);
-	/* reflected: the 32-bit counter is the low word of each lane */
-	ctr = _mm512_add_epi32(_mm512_broadcast_i32x4(bswap128(_mm_loadu_si128((const __m128i *)b))),
+	ctr = _mm512_add_epi32(_mm512_broadcast_i32x4(ctr0),
 			       _mm512_set_epi32(0, 0, 0, 5, 0, 0, 0, 4, 0, 0, 0, 3, 0, 0, 0, 2));
 	for (unsigned o = 0; o < n; o += 64) {
 		__mmask64 mk = bytes_mask(n - o);
@@ -265,14 +385,17 @@ ctr_xor(const uint8_t *rk, unsigned rounds, const uint8_t iv[12], uint8_t *p, un
 
 /* The tag: E(K, IV || 1) XOR GHASH */
 VG static inline __m128i
-tag_of(const uint8_t *rk, unsigned rounds, const uint8_t iv[12], __m128i gh)
+tag_of(const uint8_t *rk, unsigned rounds, __m128i ctr0, __m128i gh)
 {
-	uint8_t b[16];
+	__m128i j0 = bswap128(_mm_add_epi32(ctr0, _mm_set_epi32(0, 0, 0, 1)));
 
-	memcpy(b, iv, 12);
-	b[12] = b[13] = b[14] = 0;
-	b[15] = 1;
-	return _mm_xor_si128(aes1(rk, rounds, _mm_loadu_si128((const __m128i *)b)), bswap128(gh));
+	return _mm_xor_si128(aes1(rk, rounds, j0), bswap128(gh));
+}
+
+static inline bool
+small(unsigned aad_len, unsigned n)
+{
+	return n <= 256 && (aad_len + 15) / 16 + (n + 15) / 16 + 1 <= 16;
 }
 
 VG void
@@ -293,35 +416,43 @@ srtp_vgcm_init(struct srtp_vgcm_key *k, const uint8_t *rk, unsigned key_len)
 }
 
 VG void
-srtp_vgcm_seal(const struct srtp_vgcm_key *k, unsigned key_len, const uint8_t iv[12],
-	       const uint8_t *aad, unsigned aad_len, uint8_t *p, unsigned n, uint8_t tag[16])
+srtp_vgcm_seal(const struct srtp_vgcm_key *k, unsigned key_len, const uint8_t *salt,
+	       uint32_t ssrc, uint64_t index, const uint8_t *aad, unsigned aad_len, uint8_t *p,
+	       unsigned n, uint8_t tag[16])
 {
 	unsigned rounds = rounds_of(key_len);
+	__m128i c = iv_block(salt, ssrc, index);
 
-	ctr_xor(k->d, rounds, iv, p, n);
+	if (small(aad_len, n)) {
+		gcm_small(k->d, rounds, c, aad, aad_len, p, n, tag, true);
+		return;
+	}
+	ctr_xor(k->d, rounds, c, p, n);
 	_mm_storeu_si128((__m128i *)tag,
-			 tag_of(k->d, rounds, iv,
-				ghash(powers(k, rounds), aad, aad_len, p, n)));
+			 tag_of(k->d, rounds, c, ghash(powers(k, rounds), aad, aad_len, p, n)));
 }
 
 VG int
-srtp_vgcm_open(const struct srtp_vgcm_key *k, unsigned key_len, const uint8_t iv[12],
-	       const uint8_t *aad, unsigned aad_len, uint8_t *p, unsigned n, const uint8_t tag[16])
+srtp_vgcm_open(const struct srtp_vgcm_key *k, unsigned key_len, const uint8_t *salt,
+	       uint32_t ssrc, uint64_t index, const uint8_t *aad, unsigned aad_len, uint8_t *p,
+	       unsigned n, const uint8_t tag[16])
 {
 	unsigned rounds = rounds_of(key_len);
-	__m128i t = tag_of(k->d, rounds, iv,
-			   ghash(powers(k, rounds), aad, aad_len, p, n));
-	__m128i d = _mm_xor_si128(t, _mm_loadu_si128((const __m128i *)tag));
+	__m128i c = iv_block(salt, ssrc, index), t, d;
 
+	if (small(aad_len, n))
+		return gcm_small(k->d, rounds, c, aad, aad_len, p, n, (uint8_t *)tag, false);
+	t = tag_of(k->d, rounds, c, ghash(powers(k, rounds), aad, aad_len, p, n));
+	d = _mm_xor_si128(t, _mm_loadu_si128((const __m128i *)tag));
 	if (!_mm_testz_si128(d, d))
 		return -EBADMSG;
-	ctr_xor(k->d, rounds, iv, p, n);
+	ctr_xor(k->d, rounds, c, p, n);
 	return 0;
 }
 
 VG void
-srtp_vgcm_ctr(const struct srtp_vgcm_key *k, unsigned key_len, const uint8_t iv[12], uint8_t *p,
-	      unsigned n)
+srtp_vgcm_ctr(const struct srtp_vgcm_key *k, unsigned key_len, const uint8_t *salt,
+	      uint32_t ssrc, uint64_t index, uint8_t *p, unsigned n)
 {
-	ctr_xor(k->d, rounds_of(key_len), iv, p, n);
+	ctr_xor(k->d, rounds_of(key_len), iv_block(salt, ssrc, index), p, n);
 }

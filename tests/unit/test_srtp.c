@@ -580,7 +580,7 @@ vgcm_vs_openssl(void)
 			else
 				IMB_AES_KEYEXP_128(m, key, rk, dk);
 			srtp_vgcm_init(&k, rk, kl);
-			srtp_vgcm_seal(&k, kl, iv, aad, alen, a, n, t1);
+			srtp_vgcm_seal(&k, kl, iv, 0, 0, aad, alen, a, n, t1);
 			tot++;
 			if (!evp_seal(kl, key, iv, aad, alen, b, n, t2))
 				continue;
@@ -594,13 +594,13 @@ vgcm_vs_openssl(void)
 				tampered++;
 				*where ^= 0x10;
 				memcpy(c, a, n);
-				refused += srtp_vgcm_open(&k, kl, iv, aad, alen, a, n, t1) == -EBADMSG;
+				refused += srtp_vgcm_open(&k, kl, iv, 0, 0, aad, alen, a, n, t1) == -EBADMSG;
 				kept += memcmp(a, c, n) == 0;
 				*where ^= 0x10;
 			}
 			for (unsigned i = 0; i < n; i++)
 				b[i] = (uint8_t)(i * 13 + n);
-			if (srtp_vgcm_open(&k, kl, iv, aad, alen, a, n, t1) == 0 && memcmp(a, b, n) == 0)
+			if (srtp_vgcm_open(&k, kl, iv, 0, 0, aad, alen, a, n, t1) == 0 && memcmp(a, b, n) == 0)
 				same++;
 		}
 	CHECK(same == 2 * tot, "VAES AES-GCM: seal identical to OpenSSL and open back for %u of %u "
