@@ -62,6 +62,15 @@
 # Paired phases in which the generator had run out and protected live are
 # reported and left out of the median.
 #
+# PROFILE=1 (paired modes) also samples the worker lcore's thread with
+# perf (cpu-clock) through the steady part of every phase and reports, per
+# SRTP phase, the share of its time in the SRTP transform (our srtp_*
+# code and ipsec-mb) and what is left per packet against the plain phase
+# just before it. That share is a figure of the SRTP phase alone, so the
+# machine's state between phases does not move it: 1 - share is the SRTP
+# rate as a part of a relay that did the rest of the work at the same
+# cost (the rest-per-packet column shows how near that holds).
+#
 # REPEAT=N runs the modes in turn N times and ends each load with the
 # best run of each mode (the machine is shared; the least disturbed run).
 #
@@ -167,12 +176,19 @@ for k in "${LOADS[@]}"; do
         # one process follows the generator's output and samples the
         # worker at each steady mark of each phase ("N what begin|end"),
         # within milliseconds of it
-        python3 - "cpbm$$" "$SRC/tests/lib" "$W/gen.out" "$W/steady" "$GEN" <<'PY' &
-import os, sys, time
+        python3 - "cpbm$$" "$SRC/tests/lib" "$W/gen.out" "$W/steady" "$GEN" "${PROFILE:-0}" "$DP" "$W" <<'PY' &
+import glob, os, signal, subprocess, sys, time
 sys.path.insert(0, sys.argv[2])
 from dptel import query
-prefix, _, out, res, gen = sys.argv[1:]
-done, pos = False, 0
+prefix, _, out, res, gen, profile, dp, wdir = sys.argv[1:]
+done, pos, perf = False, 0, None
+
+def worker_tid():
+    for c in glob.glob(f"/proc/{dp}/task/*/comm"):
+        if open(c).read().strip() in ("rte-worker-1", "lcore-worker-1"):
+            return c.split("/")[-2]
+    return None
+
 while not done:
     time.sleep(0.01)
     done = not os.path.exists(f"/proc/{gen}")   # the generator is gone
@@ -191,6 +207,15 @@ while not done:
             with open(res, "a") as r:
                 r.write(f"{l[7:]} {lc['1']['busy_cycles']} {st['relayed']} "
                         f"{lc['1'].get('polls', 0)}\n")
+            t = l.split()
+            if profile == "1" and t[3] == "begin" and (tid := worker_tid()):
+                perf = subprocess.Popen(["perf", "record", "-q", "-e", "cpu-clock", "-t", tid,
+                                         "-o", f"{wdir}/prof.{t[1]}"],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            elif perf is not None and t[3] == "end":
+                perf.send_signal(signal.SIGINT)
+                perf.wait()
+                perf = None
         done = done or "median_pps=" in l
 PY
         PS=$!
@@ -298,6 +323,62 @@ print(f"paired: {k:>6} calls {mode:>9}: with the worker kept full in both phases
       f"per poll): " + (f"median {statistics.median(full):.1f}% of plain ({len(full)} of "
                         f"{len(ratios)} pairs)" if full else f"none of the {len(ratios)} pairs"),
       file=sys.stderr)
+PY
+        [ "${PROFILE:-0}" = 1 ] && python3 - "$k" "$pairx" "$hz" "$W" <<'PY' >&2
+import glob, re, statistics, subprocess, sys
+k, mode, hz, wdir = sys.argv[1:]
+hz = int(hz)
+# the transform: our SRTP code (srtp_*.c: ghash, gcm_small, ctr_xor, the
+# burst's prep/finish steps, the SHA-NI lanes) and ipsec-mb's library
+XF = re.compile(r"^(srtp_|gcm_|ghash|gh_|ctr_xor|tag_of|aes1|iv_block|prep_|finish_|restore_gcm|"
+                r"job_|submit|flush|mgr_|sha1|mac$|use_lanes|op_mgr)")
+marks = {}
+for line in open(f"{wdir}/steady"):
+    t = line.split()
+    if t[3].startswith("live="):
+        t.pop(3)
+    ph, what, edge, busy, relayed, _ = t
+    marks.setdefault(int(ph), {"what": what})[edge] = (int(busy), int(relayed))
+def share(ph):
+    r = subprocess.run(["perf", "report", "-i", f"{wdir}/prof.{ph}", "--no-children", "--stdio",
+                        "--sort", "dso,symbol", "-q"], capture_output=True, text=True).stdout
+    tot = xf = 0.0
+    for l in r.splitlines():
+        m = re.match(r"\s*([\d.]+)%\s+(\S+)\s+\[.\]\s+(\S+)", l)
+        if not m:
+            continue
+        pc, dso, sym = float(m[1]), m[2], m[3]
+        tot += pc
+        if "IPSec_MB" in dso or XF.match(sym):
+            xf += pc
+    return xf / tot if tot else None
+def ns(ph):
+    m = marks.get(ph, {})
+    if "begin" not in m or "end" not in m or m["end"][1] <= m["begin"][1]:
+        return None
+    return (m["end"][0] - m["begin"][0]) / hz / (m["end"][1] - m["begin"][1]) * 1e9
+rows = []
+for ph in sorted(marks):
+    if marks[ph]["what"] != mode or marks.get(ph - 1, {}).get("what") != "plain":
+        continue
+    if not glob.glob(f"{wdir}/prof.{ph}"):
+        continue
+    s, n_s, n_p = share(ph), ns(ph), ns(ph - 1)
+    if s is None or n_s is None or n_p is None:
+        continue
+    rows.append((s, n_s, n_p))
+if not rows:
+    print(f"profile: {k:>6} calls {mode}: no SRTP phase profiled (perf record on the worker)")
+    sys.exit(0)
+print(f"profile: {k:>6} calls {mode:>9}: share of the worker's time in the SRTP transform per "
+      "SRTP phase, and per packet the transform / the rest / the plain phase before it: "
+      + ", ".join(f"{100 * s:.1f}% ({s * n:.0f} / {(1 - s) * n:.0f} / {p:.0f} ns)"
+                  for s, n, p in rows)
+      + f"; median share {100 * statistics.median(r[0] for r in rows):.1f}%: SRTP at "
+      f"{100 * (1 - statistics.median(r[0] for r in rows)):.1f}% of a relay whose other work "
+      f"costs the same; against the plain phases, median "
+      f"{100 * statistics.median(p / (p + s * n) for s, n, p in rows):.1f}% "
+      "(plain per packet / plain + transform)")
 PY
         continue
     fi

@@ -163,7 +163,7 @@ flow_prefetch_keys(const char *x, bool gcm)
 {
 	rte_prefetch0(x);
 	if (gcm) {
-		for (unsigned l = 0; l < SRTP_XF_GCM_LINES; l++)
+		for (unsigned l = 0; l < srtp_xf_gcm_lines; l++)
 			rte_prefetch0(x + SRTP_XF_GCM_KEYS + 64 * l);
 		return;
 	}

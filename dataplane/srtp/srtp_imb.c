@@ -122,6 +122,8 @@ bool
 srtp_imb_vgcm(bool on)
 {
 	vgcm_off = !on;
+	if (!on)
+		srtp_xf_gcm_lines = SRTP_XF_GCM_LINES;
 	return srtp_vgcm_usable() && !vgcm_off;
 }
 
@@ -184,6 +186,7 @@ srtp_imb_setup(struct imb_dir *d, const struct suite_info *si, const uint8_t *ek
 		else
 			IMB_AES_KEYEXP_128(m, ek, d->ek, dk);
 		srtp_vgcm_init(gcm, d->ek, si->key);
+		srtp_xf_gcm_lines = 1;
 		memset(d->ek, 0, sizeof(d->ek));
 		memset(dk, 0, sizeof(dk));
 		d->gcm = gcm;
@@ -769,6 +772,20 @@ op_mgr(const struct srtp_op *op, IMB_MGR *mc, IMB_MGR *mg)
 	return op->x->si->gcm ? mg : mc;
 }
 
+#define PF_AHEAD 4
+
+static inline void
+prefetch_keys(const struct srtp_op *op)
+{
+	const struct srtp_xf *x = op->x;
+	const struct imb_dir *d = op->kind == SRTP_OP_PROTECT || op->kind == SRTP_OP_UNPROTECT
+					  ? &x->imb.rtp : &x->imb.rtcp;
+
+	if (d->vgcm)
+		for (unsigned l = 0; l < (x->si->key == 16 ? 1u : 7u); l++)
+			__builtin_prefetch((const char *)d->gcm + 64 * l);
+}
+
 void
 srtp_imb_burst(struct srtp_op **ops, unsigned n)
 {
@@ -785,6 +802,12 @@ srtp_imb_burst(struct srtp_op **ops, unsigned n)
 	for (unsigned i = 0; i < n; i++) {
 		struct srtp_op *op = ops[i];
 
+		/* the key lines of the op PF_AHEAD on asked for again: the
+		 * worker prefetched every op's at classify, but a burst's
+		 * worth of streams (some 300 lines) is more than the core
+		 * keeps in flight, and the GCM code waited on them */
+		if (i + PF_AHEAD < n)
+			prefetch_keys(ops[i + PF_AHEAD]);
 		op->stage = ST_DONE;
 		m = op_mgr(op, mc, mg);
 		switch (op->kind) {

@@ -90,6 +90,12 @@ enum srtp_suite srtp_xf_suite(const struct srtp_xf *x);
 #define SRTP_XF_GCM_KEYS 640
 #define SRTP_XF_GCM_LINES 6
 bool srtp_xf_gcm_keys_at(const struct srtp_xf *x);
+/* The lines a worker prefetches there: SRTP_XF_GCM_LINES for ipsec-mb's
+ * layout, 1 where the GCM suites run on VAES (srtp_vgcm.c: an AES-128
+ * context keeps its key and H in one line and makes the rest per packet;
+ * AES-256 keeps 7 lines, prefetched again inside the burst). Set before
+ * the first context is made. */
+extern unsigned srtp_xf_gcm_lines;
 
 /* The calling thread's ipsec-mb managers (srtp_imb.c), made now rather
  * than at its first packet (worker lcores call it at launch). 0 or -ENOMEM. */
