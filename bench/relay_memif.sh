@@ -64,8 +64,9 @@
 #
 # PROFILE=1 (paired modes) also samples the worker lcore's thread with
 # perf (cpu-clock) through the steady part of every phase and reports, per
-# SRTP phase, the share of its time in the SRTP transform (our srtp_*
-# code and ipsec-mb) and what is left per packet against the plain phase
+# SRTP phase, the share of its time in SRTP work (the transform: our
+# srtp_*.c code and ipsec-mb; and the flow's SRTP steps, flow_srtp_*) and
+# what is left per packet against the plain phase
 # just before it. That share is a figure of the SRTP phase alone, so the
 # machine's state between phases does not move it: 1 - share is the SRTP
 # rate as a part of a relay that did the rest of the work at the same
@@ -330,7 +331,7 @@ k, mode, hz, wdir = sys.argv[1:]
 hz = int(hz)
 # the transform: our SRTP code (srtp_*.c: ghash, gcm_small, ctr_xor, the
 # burst's prep/finish steps, the SHA-NI lanes) and ipsec-mb's library
-XF = re.compile(r"^(srtp_|gcm_|ghash|gh_|ctr_xor|tag_of|aes1|iv_block|prep_|finish_|restore_gcm|"
+XF = re.compile(r"^(srtp_|sha1ni_|gcm_|ghash|gh_|ctr_xor|tag_of|aes1|iv_block|expand_compact|prep_|finish_|restore_gcm|"
                 r"job_|submit|flush|mgr_|sha1|mac$|use_lanes|op_mgr)")
 marks = {}
 for line in open(f"{wdir}/steady"):

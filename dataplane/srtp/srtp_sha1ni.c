@@ -58,7 +58,7 @@ load_be(const uint8_t *p)
 /* One block into each lane's state (A..D in one register, A in the top
  * word; E in the top word of another). */
 SHA_NI static void
-compress(__m128i abcd[LANES], __m128i e[LANES], const uint8_t *const blk[LANES])
+sha1ni_compress(__m128i abcd[LANES], __m128i e[LANES], const uint8_t *const blk[LANES])
 {
 	__m128i w[LANES][4], a[LANES], a0[LANES], e0[LANES], prev[LANES];
 
@@ -150,7 +150,7 @@ tail_build(uint8_t *t, const uint8_t *msg, unsigned len, unsigned rem, unsigned 
 
 /* up to LANES requests; the lanes beyond @n hash a block of zeros */
 SHA_NI static void
-group(const struct sha1_lane *r, unsigned n)
+sha1ni_group(const struct sha1_lane *r, unsigned n)
 {
 	static const uint8_t zeros[64];
 	uint8_t buf[LANES][16 + 128] __attribute__((aligned(16)));
@@ -181,7 +181,7 @@ group(const struct sha1_lane *r, unsigned n)
 			sa[l] = abcd[l];
 			se[l] = e[l];
 		}
-		compress(abcd, e, blk);
+		sha1ni_compress(abcd, e, blk);
 		for (unsigned l = 0; l < LANES; l++)
 			if (s >= total[l]) {          /* done: keep its state */
 				abcd[l] = sa[l];
@@ -200,7 +200,7 @@ group(const struct sha1_lane *r, unsigned n)
 		if (l < n)
 			state_load(r[l].opad, &abcd[l], &e[l]);
 	}
-	compress(abcd, e, blk);
+	sha1ni_compress(abcd, e, blk);
 	for (unsigned l = 0; l < n; l++)
 		state_store(abcd[l], e[l], r[l].out);
 }
@@ -209,5 +209,5 @@ void
 srtp_sha1ni_hmac(const struct sha1_lane *r, unsigned n)
 {
 	for (unsigned i = 0; i < n; i += LANES)
-		group(r + i, n - i < LANES ? n - i : LANES);
+		sha1ni_group(r + i, n - i < LANES ? n - i : LANES);
 }
