@@ -30,7 +30,10 @@
 /*
  * Two job managers per lcore. The AES-CM suites' AES goes to the widest
  * code the CPU has (init_mb_mgr_auto: VAES on AVX-512). AES-GCM goes to
- * the AVX2 code (SSE without AVX2): its key data is compact, the round
+ * no manager where the CPU has VAES and VPCLMULQDQ (srtp_vgcm.c, called
+ * inline per op: the packet and key data are at hand, and a refused
+ * packet is never decrypted). Elsewhere it goes to ipsec-mb's AVX2 code
+ * (SSE without AVX2): its key data is compact, the round
  * keys and 8 GHASH key powers in 6 cache lines, which the worker
  * prefetches with the stream (SRTP_XF_GCM_KEYS), where the VAES code keeps
  * 48 powers in 16 lines. Measured with srtp_bench on the EPYC test

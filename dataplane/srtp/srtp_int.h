@@ -103,10 +103,11 @@ bool srtp_imb_sha_ni(bool on);
 bool srtp_imb_vgcm(bool on);
 
 /*
- * AES-GCM on VAES and VPCLMULQDQ for packets (srtp_vgcm.c): a context is
- * the AES round keys (@rk: 11 or 15 of them as AES-NI takes them), then
- * the GHASH key powers H^1..H^16; an AES-128 packet of up to 12 blocks
- * reads its first 6 cache lines. Only where srtp_vgcm_usable().
+ * AES-GCM on VAES and VPCLMULQDQ for packets (srtp_vgcm.c): init takes
+ * the AES round keys (@rk: 11 or 15 of them as AES-NI takes them); an
+ * AES-128 context keeps the key and H (one cache line), an AES-256 one
+ * the round keys then the GHASH key powers H^1..H^16. Only where
+ * srtp_vgcm_usable().
  * seal: @n bytes at @p encrypted in place, the 16-byte tag to @tag.
  * open: the tag checked first; 0 and @p decrypted, or -EBADMSG and @p
  * left as it came. ctr: the keystream alone (what seal does to @p).
