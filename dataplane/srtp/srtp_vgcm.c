@@ -265,6 +265,24 @@ iv_block(const uint8_t *salt, uint32_t ssrc, uint64_t index)
 		}                                                       \
 	} while (0)
 
+/* GHASH products of a packet's AAD and its @g payload groups (the
+ * ciphertext, in registers) in a run of @m blocks */
+VG static inline void
+gh_packet(struct ghacc *a, const uint8_t *hp, int m, const uint8_t *aad, unsigned aad_len,
+	  unsigned g, __m512i c0, __m512i c1, __m512i c2, __m512i c3)
+{
+	int na = (int)(aad_len + 15) / 16;
+
+	gh_part(a, hp, m, 0, aad, aad_len);
+	gh_mac(a, bswap512(c0), hp, m, na);
+	if (g > 1)
+		gh_mac(a, bswap512(c1), hp, m, na + 4);
+	if (g > 2)
+		gh_mac(a, bswap512(c2), hp, m, na + 8);
+	if (g > 3)
+		gh_mac(a, bswap512(c3), hp, m, na + 12);
+}
+
 /*
  * The whole of a packet whose payload is up to 256 bytes and whose GHASH
  * input is up to 16 blocks: its four counter groups and the tag block go
@@ -304,14 +322,7 @@ gcm_small(const uint8_t *rk, unsigned rounds, __m128i ctr0, const uint8_t *aad,
 	d3 = _mm512_maskz_loadu_epi8(m3, p + 192);
 	if (!enc) {
 		/* GHASH over the ciphertext, beside the rounds */
-		gh_part(&a, hp, m, 0, aad, aad_len);
-		gh_mac(&a, bswap512(d0), hp, m, na);
-		if (g > 1)
-			gh_mac(&a, bswap512(d1), hp, m, na + 4);
-		if (g > 2)
-			gh_mac(&a, bswap512(d2), hp, m, na + 8);
-		if (g > 3)
-			gh_mac(&a, bswap512(d3), hp, m, na + 12);
+		gh_packet(&a, hp, m, aad, aad_len, g, d0, d1, d2, d3);
 	}
 #define ROUND(Z, X)                      \
 	x0 = Z(x0, kr_);                 \
@@ -337,14 +348,7 @@ gcm_small(const uint8_t *rk, unsigned rounds, __m128i ctr0, const uint8_t *aad,
 	x2 = _mm512_maskz_mov_epi8(m2, _mm512_xor_si512(x2, d2));
 	x3 = _mm512_maskz_mov_epi8(m3, _mm512_xor_si512(x3, d3));
 	if (enc) {
-		gh_part(&a, hp, m, 0, aad, aad_len);
-		gh_mac(&a, bswap512(x0), hp, m, na);
-		if (g > 1)
-			gh_mac(&a, bswap512(x1), hp, m, na + 4);
-		if (g > 2)
-			gh_mac(&a, bswap512(x2), hp, m, na + 8);
-		if (g > 3)
-			gh_mac(&a, bswap512(x3), hp, m, na + 12);
+		gh_packet(&a, hp, m, aad, aad_len, g, x0, x1, x2, x3);
 	}
 	gh_mac(&a, _mm512_zextsi128_si512(_mm_set_epi64x((long long)aad_len * 8,
 							 (long long)n * 8)), hp, m, m - 1);
