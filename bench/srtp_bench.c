@@ -13,10 +13,11 @@
  * making and timing the sessions: its cost is linear in the sessions alive).
  * SRTP_BENCH_BURST=N submits N packets per burst (default 32; a worker's
  * bursts are as big as what arrived since its last poll).
- * Where the CPU has SHA-NI, the AES-CM suites' ipsec-mb figure is its
- * HMAC-SHA1 on our SHA-NI lanes, and the same engine on ipsec-mb's own
- * SHA-1 is timed too, in alternating slices of the same run (the machine
- * is shared: only a ratio taken side by side means much). Likewise where
+ * Where the CPU has SHA-NI (or VAES), the AES-CM suites' ipsec-mb figure
+ * is its HMAC-SHA1 on our SHA-NI lanes (its keystream on our VAES
+ * AES-CM), and the same engine on ipsec-mb's own SHA-1 and AES-CM jobs is
+ * timed too, in alternating slices of the same run (the machine is
+ * shared: only a ratio taken side by side means much). Likewise where
  * the CPU has VAES and VPCLMULQDQ, the GCM suite's figure is our own
  * AES-GCM (srtp_vgcm.c), timed in turn with ipsec-mb's GCM.
  */
@@ -230,18 +231,22 @@ main(int argc, char **argv)
 			unsigned n = ns[k];
 			double p[3] = { 0 }, u[3] = { 0 }, own_p = 0, own_u = 0, mk = 0, fr = 0;
 			bool gcm = s == SRTP_AEAD_AES_128_GCM;
-			bool both = gcm ? srtp_imb_vgcm(true) : srtp_imb_sha_ni(true);
+			bool lanes = srtp_imb_sha_ni(true), vcm = srtp_imb_vcm(true);
+			bool both = gcm ? srtp_imb_vgcm(true) : lanes || vcm;
 
 			if (both) {
 				/* four slices each, ours and ipsec-mb's own in turn
-				 * (SHA-1, or GCM: contexts made per slice) */
+				 * (SHA-1 and AES-CM, or GCM: contexts made per
+				 * slice) */
 				for (int r = 0; r < 8; r++) {
 					double a, b;
 
 					if (gcm)
 						srtp_imb_vgcm(r % 2 == 0);
-					else
+					else {
 						srtp_imb_sha_ni(r % 2 == 0);
+						srtp_imb_vcm(r % 2 == 0);
+					}
 					if (time_ours(SRTP_ENGINE_IPSECMB, s, n, secs / 4, &a, &b) < 0)
 						return 2;
 					if (r % 2 == 0) {
@@ -253,6 +258,7 @@ main(int argc, char **argv)
 					}
 				}
 				srtp_imb_sha_ni(true);
+				srtp_imb_vcm(true);
 				srtp_imb_vgcm(true);
 			} else if (time_ours(SRTP_ENGINE_IPSECMB, s, n, secs, &p[0], &u[0]) < 0)
 				return 2;
@@ -269,8 +275,10 @@ main(int argc, char **argv)
 			       srtp_suite_name(s), n, p[0], u[0], 1e3 / (p[0] + u[0]), p[1], u[1]);
 			if (both)
 				printf("ipsec-mb's own %s %5.0f / %5.0f ns (%s %.2fx); ",
-				       gcm ? "GCM" : "SHA-1", own_p, own_u,
-				       gcm ? "VAES GCM" : "SHA-NI lanes", (own_p + own_u) / (p[0] + u[0]));
+				       gcm ? "GCM" : "SHA-1 and AES-CM", own_p, own_u,
+				       gcm ? "VAES GCM" : lanes && vcm ? "SHA-NI lanes, VAES AES-CM"
+						   : lanes ? "SHA-NI lanes" : "VAES AES-CM",
+				       (own_p + own_u) / (p[0] + u[0]));
 			if (p[2] > 0)
 				printf("libsrtp %7.0f / %7.0f ns: ipsec-mb is %.0fx faster; a libsrtp "
 				       "session made in %.0f us, freed in %.0f us\n", p[2], u[2],

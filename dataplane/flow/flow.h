@@ -167,14 +167,13 @@ flow_prefetch_keys(const char *x, bool gcm)
 			rte_prefetch0(x + SRTP_XF_GCM_KEYS + 64 * l);
 		return;
 	}
-	rte_prefetch0(x + 64);
-	rte_prefetch0(x + 128);
-	rte_prefetch0(x + 192);
+	for (unsigned l = 1; l < srtp_xf_cm_lines; l++)
+		rte_prefetch0(x + 64 * l);
 }
 
 /* Worker lcore: the SRTP keys of the stream of map word @word, if it has
- * them: its receiving context's first four lines (an AES-128-CM suite's
- * salt, HMAC pads and key schedule, srtp_int.h), or with FLOW_W_GCM its
+ * them: its receiving context's first srtp_xf_cm_lines lines (an AES-CM
+ * suite's salt, HMAC pads and key, srtp_int.h), or with FLOW_W_GCM its
  * first line and the GCM key data's lines. The stream's own first line
  * is read: call it a while after flow_prefetch. */
 static inline void

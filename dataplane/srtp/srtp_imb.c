@@ -28,8 +28,11 @@
 #include "srtp_int.h"
 
 /*
- * Two job managers per lcore. The AES-CM suites' AES goes to the widest
- * code the CPU has (init_mb_mgr_auto: VAES on AVX-512). AES-GCM goes to
+ * Two job managers per lcore. The AES-CM suites' AES goes to no manager
+ * where the CPU has VAES (srtp_vcm_xor in srtp_vgcm.c, inline per op: an
+ * AES-128 context keeps its key unexpanded, so a packet reads two lines of
+ * it, not four), elsewhere to the widest code the CPU has
+ * (init_mb_mgr_auto). AES-GCM goes to
  * no manager where the CPU has VAES and VPCLMULQDQ (srtp_vgcm.c, called
  * inline per op: the packet and key data are at hand, and a refused
  * packet is never decrypted). Elsewhere it goes to ipsec-mb's AVX2 code
@@ -53,6 +56,7 @@ static __thread IMB_MGR *tl_mgr, *tl_mgr_gcm;
 static int sha_ni = -1;                 /* unknown until the first manager */
 static bool sha_ni_off;                 /* srtp_imb_sha_ni(false) */
 static bool vgcm_off;                   /* srtp_imb_vgcm(false) */
+static bool vcm_off;                    /* srtp_imb_vcm(false) */
 
 _Static_assert(sizeof(struct gcm_key_data) >= sizeof(struct srtp_vgcm_key),
 	       "a GCM context's key data room holds either layout");
@@ -130,6 +134,15 @@ srtp_imb_vgcm(bool on)
 	return srtp_vgcm_usable() && !vgcm_off;
 }
 
+bool
+srtp_imb_vcm(bool on)
+{
+	vcm_off = !on;
+	if (!on)
+		srtp_xf_cm_lines = SRTP_XF_CM_LINES;
+	return srtp_vgcm_usable() && !vcm_off;
+}
+
 static inline bool
 use_lanes(void)
 {
@@ -163,8 +176,9 @@ srtp_xf_imb_arch(void)
 
 	if (m == NULL || g == NULL)
 		return "unavailable";
-	snprintf(buf, sizeof(buf), "%s%s, AES-GCM on %s", arch_name(m),
+	snprintf(buf, sizeof(buf), "%s%s%s, AES-GCM on %s", arch_name(m),
 		 use_lanes() ? ", HMAC-SHA1 on SHA-NI x4" : "",
+		 srtp_vgcm_usable() && !vcm_off ? ", AES-CM on VAES x4, its own" : "",
 		 srtp_vgcm_usable() && !vgcm_off ? "VAES x4, its own"
 						 : arch_name(g));
 	return buf;
@@ -183,6 +197,7 @@ srtp_imb_setup(struct imb_dir *d, const struct suite_info *si, const uint8_t *ek
 	memset(d->salt, 0, sizeof(d->salt));
 	memcpy(d->salt, salt, si->salt);
 	d->vgcm = false;
+	d->vcm = false;
 	if (si->gcm && srtp_vgcm_usable() && !vgcm_off) {
 		if (si->key == 32)
 			IMB_AES_KEYEXP_256(m, ek, d->ek, dk);
@@ -206,10 +221,20 @@ srtp_imb_setup(struct imb_dir *d, const struct suite_info *si, const uint8_t *ek
 		d->gcm = g;
 		return 0;
 	}
-	if (si->key == 32)
+	if (srtp_vgcm_usable() && !vcm_off) {
+		/* srtp_vcm_xor: an AES-128 key as it is (two lines a packet) */
+		d->vcm = true;
+		if (si->key == 32) {
+			IMB_AES_KEYEXP_256(m, ek, d->ek, dk);
+		} else {
+			memcpy(d->ek, ek, 16);
+			srtp_xf_cm_lines = 2;
+		}
+	} else if (si->key == 32) {
 		IMB_AES_KEYEXP_256(m, ek, d->ek, dk);
-	else
+	} else {
 		IMB_AES_KEYEXP_128(m, ek, d->ek, dk);
+	}
 	memset(pad, 0x36, sizeof(pad));
 	for (unsigned i = 0; i < 20; i++)
 		pad[i] ^= ak[i];
@@ -352,6 +377,44 @@ mac(IMB_JOB *j, struct macq *q, bool post, const struct imb_dir *d, struct srtp_
 				 .out = op->tag };
 }
 
+/* AES-CM over @n bytes at @off of @op's packet (none if @n is 0), from
+ * the counter block of @ssrc and @index: inline on srtp_vcm_xor for a
+ * context made for it, else a job of its own on @m. */
+static void
+cm_op(IMB_MGR *m, struct srtp_op *op, const struct imb_dir *d, uint32_t ssrc, uint64_t index,
+      unsigned off, unsigned n)
+{
+	const struct suite_info *si = op->x->si;
+	IMB_JOB *j;
+
+	if (n == 0)
+		return;
+	if (d->vcm) {
+		srtp_vcm_xor(d->ek, si->key, d->salt, ssrc, index, op->pkt + off, n);
+		return;
+	}
+	srtp_cm_iv(op->iv, d->salt, ssrc, index);
+	j = job_new(m, op);
+	job_ctr(j, d, si, op->iv, op->pkt, off, n);
+	submit(m, j);
+}
+
+/* The HMAC of an op whose packet is ready to hash: on @q's lanes before
+ * the flush, or a job of its own on @m. */
+static void
+mac_now(IMB_MGR *m, struct macq *q, const struct imb_dir *d, struct srtp_op *op, unsigned n)
+{
+	IMB_JOB *j;
+
+	if (q != NULL) {
+		mac(NULL, q, false, d, op, n);
+		return;
+	}
+	j = job_new(m, op);
+	job_hmac(j, d, op, n);
+	submit(m, j);
+}
+
 /* AES-GCM over @n bytes at @off with @aad, the tag to @tag. */
 static void
 job_gcm(IMB_JOB *j, const struct imb_dir *d, const struct suite_info *si, const uint8_t *iv,
@@ -415,6 +478,15 @@ prep_protect(IMB_MGR *m, struct macq *q, struct srtp_op *op)
 		op->stage = ST_DONE;
 		return 0;
 	}
+	if (d->vcm) {
+		/* encrypted now; the HMAC over it, then the ROC, with the
+		 * burst's other HMACs */
+		srtp_vcm_xor(d->ek, si->key, d->salt, ssrc, op->index, pkt + hl, len - hl);
+		srtp_wr32(pkt + len, (uint32_t)(op->index >> 16));
+		op->stage = ST_SEALED;
+		mac_now(m, q, d, op, len + 4);
+		return 0;
+	}
 	j = job_new(m, op);
 	if (si->gcm) {
 		srtp_gcm_iv(op->iv, d->salt, ssrc, op->index);
@@ -454,13 +526,13 @@ prep_unprotect(IMB_MGR *m, struct macq *q, struct srtp_op *op)
 	if (st->init && (rc = srtp_replay_check(st->win, delta)) < 0)
 		return rc;
 	op->rc = (int32_t)(len - si->tag);
-	if (q != NULL && !si->gcm) {
-		/* the HMAC on the lanes; decrypted in step 2 once it holds */
+	if (!si->gcm && (q != NULL || d->vcm)) {
+		/* the HMAC alone (on the lanes where there are); decrypted
+		 * in step 2 once it holds */
 		memcpy(op->saved, pkt + len - si->tag, si->tag);
 		srtp_wr32(pkt + len - si->tag, (uint32_t)(op->index >> 16));
-		mac(NULL, q, false, d, op, len - si->tag + 4);
-		srtp_cm_iv(op->iv, d->salt, srtp_rd32(pkt + 8), op->index);
 		op->stage = ST_MACQ;
+		mac_now(m, q, d, op, len - si->tag + 4);
 		return 0;
 	}
 	if (d->vgcm) {
@@ -532,6 +604,12 @@ prep_protect_rtcp(IMB_MGR *m, struct macq *q, struct srtp_op *op)
 		}
 		j = job_new(m, op);
 		job_gcm(j, d, si, op->iv, pkt, 8, len - 8, op->aad, 12, pkt + len, false);
+	} else if (d->vcm) {
+		srtp_vcm_xor(d->ek, si->key, d->salt, ssrc, idx, pkt + 8, len - 8);
+		srtp_wr32(pkt + len, idx | 0x80000000u);
+		op->stage = ST_SEALED;
+		mac_now(m, q, d, op, len + 4);
+		return 0;
 	} else {
 		j = job_new(m, op);
 		srtp_wr32(pkt + len, idx | 0x80000000u);
@@ -676,24 +754,15 @@ finish_unprotect(IMB_MGR *m, struct srtp_op *op)
 		/* authenticated: decrypted now; refused: left as it came */
 		if (rc < 0)
 			op->rc = rc;
-		else if (n) {
-			IMB_JOB *j = job_new(m, op);
-
-			job_ctr(j, d, si, op->iv, pkt, hl, n);
-			submit(m, j);
-		}
+		else
+			cm_op(m, op, d, srtp_rd32(pkt + 8), op->index, hl, n);
 		return;
 	}
 	if (rc < 0) {
+		/* decrypted with the hash: the ciphertext put back (the same
+		 * keystream again) */
 		op->rc = rc;
-		if (n) {
-			/* decrypted with the hash: the ciphertext put back
-			 * (the same keystream again) */
-			IMB_JOB *j = job_new(m, op);
-
-			job_ctr(j, d, si, op->iv, pkt, hl, n);
-			submit(m, j);
-		}
+		cm_op(m, op, d, srtp_rd32(pkt + 8), op->index, hl, n);
 	}
 }
 
@@ -758,13 +827,8 @@ finish_unprotect_rtcp(IMB_MGR *m, struct srtp_op *op)
 		op->rc = rc;
 		return;
 	}
-	if ((ei & 0x80000000u) && n > 8) {
-		IMB_JOB *j = job_new(m, op);
-
-		srtp_cm_iv(op->iv, d->salt, srtp_rd32(pkt + 4), idx);
-		job_ctr(j, d, si, op->iv, pkt, 8, n - 8);
-		submit(m, j);
-	}
+	if ((ei & 0x80000000u) && n > 8)
+		cm_op(m, op, d, srtp_rd32(pkt + 4), idx, 8, n - 8);
 }
 
 /* The manager an op's jobs go to: AES-GCM's (@mg, whose layout its key
@@ -787,6 +851,9 @@ prefetch_keys(const struct srtp_op *op)
 	if (d->vgcm)
 		for (unsigned l = 0; l < (x->si->key == 16 ? 1u : 7u); l++)
 			__builtin_prefetch((const char *)d->gcm + 64 * l);
+	else if (d->vcm && x->si->key == 32)
+		for (unsigned l = 0; l < 4; l++)
+			__builtin_prefetch(d->ek + 64 * l);
 }
 
 void

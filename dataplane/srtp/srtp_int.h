@@ -27,16 +27,19 @@ struct evp_dir {
 	void *hi, *ho, *tmp;      /* EVP_MD_CTX: HMAC-SHA1 inner/outer start states */
 };
 
-/* intel-ipsec-mb: the expanded AES key and the HMAC-SHA1 start states
- * (compact: a CM suite's packet touches four cache lines of key), or the
- * GCM key data (in the same allocation, after the context: see
+/* intel-ipsec-mb: the AES key and the HMAC-SHA1 start states, or the GCM
+ * key data (in the same allocation, after the context: see
  * SRTP_XF_GCM_KEYS). */
 struct imb_dir {
-	/* Per packet an AES-128 suite reads the salt, the HMAC pads and 176
-	 * bytes of key schedule: in this order they fill the first four
-	 * cache lines of the context (flow_srtp_rx_prep prefetches them). */
+	/* Per packet an AES-128 suite reads the salt, the HMAC pads and the
+	 * key: in this order they fill the context's first two cache lines
+	 * with the key as it is (vcm), four with its 176-byte schedule
+	 * (srtp_xf_cm_lines; the worker prefetches them with the stream). */
 	uint8_t salt[14];
 	bool vgcm;                /* GCM on srtp_vgcm.c: gcm is a struct srtp_vgcm_key */
+	bool vcm;                 /* AES-CM on srtp_vgcm.c: ek is an AES-128 key
+				   * itself (then the packet reads two lines),
+				   * or AES-256 round keys */
 	void *gcm;                /* struct gcm_key_data * */
 	uint8_t ipad[20];
 	uint8_t opad[20];
@@ -128,6 +131,21 @@ int srtp_vgcm_open(const struct srtp_vgcm_key *k, unsigned key_len, const uint8_
 		   uint8_t *p, unsigned n, const uint8_t tag[16]);
 void srtp_vgcm_ctr(const struct srtp_vgcm_key *k, unsigned key_len, const uint8_t *salt,
 		   uint32_t ssrc, uint64_t index, uint8_t *p, unsigned n);
+
+/* Whether the ipsec-mb engine's AES-CM suites run their keystream on
+ * srtp_vcm_xor (VAES, inline per op, the AES-128 key kept unexpanded):
+ * true where srtp_vgcm_usable(); @on false keeps contexts made from now
+ * on with ipsec-mb's own AES-CM jobs (the tests run both). Returns the
+ * setting now in force. */
+bool srtp_imb_vcm(bool on);
+
+/* AES-CM (RFC 3711 4.1.1) on VAES (srtp_vgcm.c): @n bytes at @p XORed
+ * with the keystream of the counter block made from the 14-byte @salt,
+ * @ssrc and @index (48 bits; SRTCP's 31-bit index for RTCP). @key: the
+ * AES-128 key itself (@key_len 16), or the 15 AES-256 round keys as
+ * AES-NI takes them (32). Only where srtp_vgcm_usable(). */
+void srtp_vcm_xor(const uint8_t *key, unsigned key_len, const uint8_t *salt, uint32_t ssrc,
+		  uint64_t index, uint8_t *p, unsigned n);
 
 /* HMAC-SHA1 of @len bytes at @msg from the start states @ipad/@opad (five
  * host-order words each, as IMB_SHA1_ONE_BLOCK leaves them), the whole

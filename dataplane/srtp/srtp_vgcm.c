@@ -595,3 +595,123 @@ srtp_vgcm_ctr(const struct srtp_vgcm_key *k, unsigned key_len, const uint8_t *sa
 	}
 	ctr_xor(k->d, rounds_of(key_len), iv_block(salt, ssrc, index), p, n);
 }
+
+/* ---- AES-CM (RFC 3711 4.1.1): the AES-CM suites' keystream ---- */
+
+/*
+ * ipsec-mb runs an AES-CM job of a packet's 160 bytes on VAES as well,
+ * but each job goes through its manager (some 60 fields set, a submit
+ * and a flush), and it reads the stored key schedule: 176 bytes, three
+ * of the four cache lines an AES-128 context's packet touched. Here the
+ * AES-128 context keeps the key itself (beside the salt and the HMAC
+ * pads: two lines) and a packet makes its round keys in registers, and
+ * the counter blocks go four to a register, four registers through the
+ * rounds together.
+ */
+
+/* The AES-CM counter block of a packet, reflected: salt || 00 00, XOR the
+ * SSRC at bytes 4..7 and the index (48 bits) at 8..13. Block j adds j to
+ * its low word (bytes 14..15 are zero and j stays below 2^16). */
+VG static inline __m128i
+cm_iv_block(const uint8_t *salt, uint32_t ssrc, uint64_t index)
+{
+	uint64_t hi = ssrc;                                   /* bytes 0..7 */
+	uint64_t lo = (index & 0xffffffffffffull) << 16;      /* bytes 8..15 */
+
+	return _mm_xor_si128(_mm_set_epi64x((long long)hi, (long long)lo),
+			     bswap128(_mm_maskz_loadu_epi8(0x3fff, salt)));
+}
+
+/* The AES-128 round keys of @key, each in all four lanes. */
+VG static inline void
+rk128_lanes(const uint8_t *key, __m512i k[11])
+{
+	__m128i x = _mm_loadu_si128((const __m128i *)key);
+
+	k[0] = _mm512_broadcast_i32x4(x);
+	KEXP(x, 0x01); k[1] = _mm512_broadcast_i32x4(x);
+	KEXP(x, 0x02); k[2] = _mm512_broadcast_i32x4(x);
+	KEXP(x, 0x04); k[3] = _mm512_broadcast_i32x4(x);
+	KEXP(x, 0x08); k[4] = _mm512_broadcast_i32x4(x);
+	KEXP(x, 0x10); k[5] = _mm512_broadcast_i32x4(x);
+	KEXP(x, 0x20); k[6] = _mm512_broadcast_i32x4(x);
+	KEXP(x, 0x40); k[7] = _mm512_broadcast_i32x4(x);
+	KEXP(x, 0x80); k[8] = _mm512_broadcast_i32x4(x);
+	KEXP(x, 0x1b); k[9] = _mm512_broadcast_i32x4(x);
+	KEXP(x, 0x36); k[10] = _mm512_broadcast_i32x4(x);
+}
+
+/* @n bytes at @p XORed with the keystream from reflected counter block
+ * @ctr0 on, sixteen blocks at a time. */
+VG static inline void
+cm_run(const __m512i *k, unsigned rounds, __m128i ctr0, uint8_t *p, unsigned n)
+{
+	const __m512i four = _mm512_broadcast_i32x4(_mm_set_epi32(0, 0, 0, 4));
+	__m512i ctr = _mm512_add_epi32(_mm512_broadcast_i32x4(ctr0),
+				       _mm512_set_epi32(0, 0, 0, 3, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 0));
+
+	for (unsigned o = 0; o < n; o += 256) {
+		unsigned left = n - o, g = left >= 256 ? 4 : (left + 63) / 64;
+		__mmask64 m0 = bytes_mask(left), m1 = left > 64 ? bytes_mask(left - 64) : 0,
+			  m2 = left > 128 ? bytes_mask(left - 128) : 0,
+			  m3 = left > 192 ? bytes_mask(left - 192) : 0;
+		__m512i x0, x1, x2, x3;
+		uint8_t *q = p + o;
+
+		x0 = _mm512_xor_si512(bswap512(ctr), k[0]);
+		ctr = _mm512_add_epi32(ctr, four);
+		x1 = _mm512_xor_si512(bswap512(ctr), k[0]);
+		ctr = _mm512_add_epi32(ctr, four);
+		x2 = _mm512_xor_si512(bswap512(ctr), k[0]);
+		ctr = _mm512_add_epi32(ctr, four);
+		x3 = _mm512_xor_si512(bswap512(ctr), k[0]);
+		ctr = _mm512_add_epi32(ctr, four);
+#define ROUND(Z, X)              \
+	x0 = Z(x0, kr_);         \
+	if (g > 1)               \
+		x1 = Z(x1, kr_); \
+	if (g > 2)               \
+		x2 = Z(x2, kr_); \
+	if (g > 3)               \
+		x3 = Z(x3, kr_)
+		if (rounds == 10)
+			AES_ROUNDS(10, k, ROUND);
+		else
+			AES_ROUNDS(14, k, ROUND);
+#undef ROUND
+		x0 = _mm512_aesenclast_epi128(x0, k[rounds]);
+		_mm512_mask_storeu_epi8(q, m0, _mm512_xor_si512(x0, _mm512_maskz_loadu_epi8(m0, q)));
+		if (g > 1) {
+			x1 = _mm512_aesenclast_epi128(x1, k[rounds]);
+			_mm512_mask_storeu_epi8(q + 64, m1,
+						_mm512_xor_si512(x1, _mm512_maskz_loadu_epi8(m1, q + 64)));
+		}
+		if (g > 2) {
+			x2 = _mm512_aesenclast_epi128(x2, k[rounds]);
+			_mm512_mask_storeu_epi8(q + 128, m2,
+						_mm512_xor_si512(x2, _mm512_maskz_loadu_epi8(m2, q + 128)));
+		}
+		if (g > 3) {
+			x3 = _mm512_aesenclast_epi128(x3, k[rounds]);
+			_mm512_mask_storeu_epi8(q + 192, m3,
+						_mm512_xor_si512(x3, _mm512_maskz_loadu_epi8(m3, q + 192)));
+		}
+	}
+}
+
+VG void
+srtp_vcm_xor(const uint8_t *key, unsigned key_len, const uint8_t *salt, uint32_t ssrc,
+	     uint64_t index, uint8_t *p, unsigned n)
+{
+	__m512i k[15];
+
+	if (n == 0)
+		return;
+	if (key_len == 16) {
+		rk128_lanes(key, k);
+	} else {
+		for (unsigned r = 0; r <= 14; r++)
+			k[r] = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(key + 16 * r)));
+	}
+	cm_run(k, rounds_of(key_len), cm_iv_block(salt, ssrc, index), p, n);
+}

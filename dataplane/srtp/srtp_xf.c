@@ -163,6 +163,7 @@ _Static_assert(((sizeof(struct srtp_xf) + 63) & ~(size_t)63) <= SRTP_XF_GCM_KEYS
 
 /* Where an ipsec-mb GCM context's RTP or RTCP key data starts. */
 unsigned srtp_xf_gcm_lines = SRTP_XF_GCM_LINES;
+unsigned srtp_xf_cm_lines = SRTP_XF_CM_LINES;
 
 static size_t
 gcm_keys_off(bool rtcp)

@@ -97,6 +97,14 @@ bool srtp_xf_gcm_keys_at(const struct srtp_xf *x);
  * the first context is made. */
 extern unsigned srtp_xf_gcm_lines;
 
+/* The lines of an AES-CM context a packet reads from its start (salt,
+ * HMAC pads, key): SRTP_XF_CM_LINES with the AES-128 key schedule
+ * stored, 2 where the keystream runs on VAES (srtp_vcm_xor: the key kept
+ * as it is; AES-256 round keys are prefetched again inside the burst).
+ * Set before the first context is made. */
+#define SRTP_XF_CM_LINES 4
+extern unsigned srtp_xf_cm_lines;
+
 /* The calling thread's ipsec-mb managers (srtp_imb.c), made now rather
  * than at its first packet (worker lcores call it at launch). 0 or -ENOMEM. */
 int srtp_xf_thread_init(void);

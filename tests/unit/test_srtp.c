@@ -11,6 +11,8 @@
  *    both receivers: each must accept and reject exactly the same packets
  *    and give back the same plaintext (replays include a packet again at
  *    once, in the same burst). The same for SRTCP.
+ *  - The VAES AES-CM (srtp_vcm_xor) against OpenSSL's AES-CTR from the
+ *    same counter block, payloads 0..1,500 bytes, both key sizes.
  *  - The VAES AES-GCM (srtp_vgcm.c, where the CPU has it) against
  *    OpenSSL's for every payload length 0..300 and many up to 1,500, AAD
  *    0..70 bytes, both key sizes; tampered tag, payload or AAD refused
@@ -545,6 +547,60 @@ evp_seal(unsigned kl, const uint8_t *key, const uint8_t iv[12], const uint8_t *a
 	return ok;
 }
 
+/* AES-CM on VAES (srtp_vcm_xor) against OpenSSL's AES-CTR from the same
+ * RFC 3711 counter block, for payloads 0..300 and many to 1,500 bytes,
+ * both key sizes, SSRCs and indexes over their whole range; nothing past
+ * the payload written. */
+static void
+vcm_vs_openssl(void)
+{
+	IMB_MGR *m;
+	uint8_t key[32], rk[16 * 15] __attribute__((aligned(16))), dk[16 * 15], salt[14], iv[16];
+	uint8_t a[1600], b[1600];
+	unsigned same = 0, tot = 0, untouched = 0;
+
+	if (!srtp_vgcm_usable()) {
+		printf("no VAES here: srtp_vcm_xor not run\n");
+		return;
+	}
+	m = alloc_mb_mgr(0);
+	CHECK(m != NULL, "ipsec-mb manager for the key schedule");
+	if (m == NULL)
+		return;
+	init_mb_mgr_auto(m, NULL);
+	for (unsigned kl = 16; kl <= 32; kl += 16)
+		for (unsigned n = 0; n <= 1500; n += n < 300 ? 1 : 37) {
+			uint32_t ssrc = n * 0x9e3779b9u + kl;
+			uint64_t index = ((uint64_t)n * 0x5851f42d4c957f2dull >> 11) & 0xffffffffffffull;
+			EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+			int l;
+
+			for (unsigned i = 0; i < sizeof(key); i++)
+				key[i] = (uint8_t)(n * 29 + i * 13 + kl);
+			for (unsigned i = 0; i < sizeof(salt); i++)
+				salt[i] = (uint8_t)(n * 7 + i * 101);
+			for (unsigned i = 0; i < sizeof(a); i++)
+				a[i] = b[i] = (uint8_t)(i * 11 + n);
+			if (kl == 32)
+				IMB_AES_KEYEXP_256(m, key, rk, dk);
+			srtp_vcm_xor(kl == 32 ? rk : key, kl, salt, ssrc, index, a, n);
+			srtp_cm_iv(iv, salt, ssrc, index);
+			tot++;
+			if (c != NULL &&
+			    EVP_EncryptInit_ex(c, kl == 32 ? EVP_aes_256_ctr() : EVP_aes_128_ctr(), NULL,
+					       key, iv) == 1 &&
+			    (n == 0 || EVP_EncryptUpdate(c, b, &l, b, (int)n) == 1))
+				same += memcmp(a, b, n) == 0;
+			untouched += memcmp(a + n, b + n, sizeof(a) - n) == 0;
+			EVP_CIPHER_CTX_free(c);
+		}
+	CHECK(same == tot, "VAES AES-CM: keystream identical to OpenSSL's AES-CTR for %u of %u "
+	      "(payload 0..1500, AES-128 and -256)", same, tot);
+	CHECK(untouched == tot, "VAES AES-CM: nothing past the payload written (%u of %u)",
+	      untouched, tot);
+	free_mb_mgr(m);
+}
+
 static void
 vgcm_vs_openssl(void)
 {
@@ -638,6 +694,7 @@ main(void)
 	context_reuse(SRTP_ENGINE_LIBSRTP, SRTP_AES_CM_128_HMAC_SHA1_80);
 	nss_shared();
 	vgcm_vs_openssl();
+	vcm_vs_openssl();
 	/* where the GCM suites run on srtp_vgcm.c, ipsec-mb's own GCM (what
 	 * a CPU without VAES gets) is checked too */
 	if (srtp_imb_vgcm(false)) {
@@ -655,6 +712,24 @@ main(void)
 		context_reuse(SRTP_ENGINE_IPSECMB, SRTP_AEAD_AES_128_GCM);
 	}
 	srtp_imb_vgcm(true);
+	imb_label = "";
+	/* where the AES-CM suites' keystream runs on srtp_vcm_xor, ipsec-mb's
+	 * own AES-CM jobs (what a CPU without VAES gets) are checked too */
+	if (srtp_imb_vcm(false)) {
+		CHECK(false, "ipsec-mb: the VAES AES-CM can be turned off");
+	} else if (srtp_vgcm_usable()) {
+		imb_label = " (its AES-CM)";
+		printf("ipsec-mb runs on %s here\n", srtp_xf_imb_arch());
+		known_answers(SRTP_ENGINE_IPSECMB);
+		for (unsigned s = 0; s < SRTP_SUITE_COUNT; s++) {
+			if (srtp_suites[s].gcm)
+				continue;
+			differential(SRTP_ENGINE_IPSECMB, 32, (enum srtp_suite)s);
+			differential(SRTP_ENGINE_IPSECMB, 1, (enum srtp_suite)s);
+		}
+		context_reuse(SRTP_ENGINE_IPSECMB, SRTP_AES_CM_128_HMAC_SHA1_80);
+	}
+	srtp_imb_vcm(true);
 	imb_label = "";
 	/* where the AES-CM suites' HMAC runs on the SHA-NI lanes, ipsec-mb's
 	 * own SHA-1 (what a CPU without SHA-NI gets) is checked too */
