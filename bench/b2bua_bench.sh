@@ -19,7 +19,8 @@ BUILD=${BUILD:-$SRC/build}
 . "$SRC/tests/testbed.sh"
 export CALLPLANE_DP=$BUILD/callplane-dp
 WORK=$(mktemp -d /tmp/cpbench.XXXXXX)
-trap 'tb_down; rm -rf "$WORK"' EXIT
+tb_on_exit() { rm -rf "$WORK"; }
+trap 'tb_exit' EXIT
 AGENTS=200
 
 tb_up >/dev/null 2>&1 || { echo "test bed failed"; exit 1; }

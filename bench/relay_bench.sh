@@ -40,7 +40,8 @@ LOADS=("${@:-250 500 1000}"); LOADS=(${LOADS[*]})
 command -v rtpengine >/dev/null || { echo "relay_bench: rtpengine missing: bash .ci/install" >&2; exit 1; }
 . "$SRC/tests/testbed.sh"
 WORK=$(mktemp -d /tmp/cpbench.XXXXXX)
-trap 'tb_down; rm -rf "$WORK"' EXIT
+tb_on_exit() { rm -rf "$WORK"; }
+trap 'tb_exit' EXIT
 L=$BUILD/bench/relay_load
 A="$TB_CARRIER,$TB_CARRIER_IP4" B="$TB_AGENTS,$TB_AGENTS_IP4"
 kv() { sed -n "s/.*\b$1=\([^ ]*\).*/\1/p" <<<"$2"; }

@@ -330,8 +330,10 @@ import glob, re, statistics, subprocess, sys
 k, mode, hz, wdir = sys.argv[1:]
 hz = int(hz)
 # the transform: our SRTP code (srtp_*.c: ghash, gcm_small, ctr_xor, the
-# burst's prep/finish steps, the SHA-NI lanes) and ipsec-mb's library
+# AES-CM keystream, the burst's prep/finish steps, the SHA-NI lanes),
+# ipsec-mb's library, and the flow's SRTP step (flow_srtp_rx_prep)
 XF = re.compile(r"^(srtp_|sha1ni_|gcm_|ghash|gh_|ctr_xor|tag_of|aes1|iv_block|expand_compact|prep_|finish_|restore_gcm|"
+                r"cm_|rk128|mac_now|prefetch_keys|flow_srtp|"
                 r"job_|submit|flush|mgr_|sha1|mac$|use_lanes|op_mgr)")
 marks = {}
 for line in open(f"{wdir}/steady"):

@@ -12,7 +12,9 @@
 #   <id>-rogue    a host that is in no call (RTP-bleed sprayer): .66, ::66
 #   <id>-sw       the switch: bridge br0 joining the three
 #
-# Source it and call tb_up; tb_down runs on exit, error or interrupt.
+# Source it and call tb_up; tb_down runs on exit, error or interrupt,
+# then tb_on_exit if the script defines it (its own temporary files: tb_up
+# takes over the EXIT trap, so a trap set before it would not run).
 # <id> is unique per run (pid-based), so runs never collide, and tb_up
 # removes namespaces left by runs that were killed.
 
@@ -110,9 +112,15 @@ table netdev callplane_detach {
 NFT
 }
 
+tb_exit() {
+    tb_down
+    if declare -F tb_on_exit >/dev/null; then tb_on_exit; fi
+    return 0
+}
+
 tb_up() {
-    trap 'tb_down' EXIT
-    trap 'tb_down; exit 130' INT TERM
+    trap 'tb_exit' EXIT
+    trap 'tb_exit; exit 130' INT TERM
     tb_reap_stale
     for ns in "$TB_APP" "$TB_CARRIER" "$TB_AGENTS" "$TB_ROGUE" "$TB_SW"; do
         ip netns add "$ns" || return 1

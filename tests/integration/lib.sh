@@ -13,7 +13,8 @@ fi
 T_FAIL=0
 T_RUN=0
 WORK=$(mktemp -d /tmp/cpint.XXXXXX)
-trap 'tb_down; rm -rf "$WORK"' EXIT
+tb_on_exit() { rm -rf "$WORK"; }
+trap 'tb_exit' EXIT
 
 ok()   { T_RUN=$((T_RUN+1)); echo "ok   - $*"; }
 fail() { T_RUN=$((T_RUN+1)); T_FAIL=$((T_FAIL+1)); echo "FAIL - $*"; }
