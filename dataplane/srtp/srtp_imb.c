@@ -358,6 +358,11 @@ job_hmac(IMB_JOB *j, const struct imb_dir *d, struct srtp_op *op, unsigned n)
 struct macq {
 	struct sha1_lane pre[SRTP_BURST_MAX], post[SRTP_BURST_MAX];
 	unsigned npre, npost;
+	/* the AES-CM keystreams of vcm contexts, four at a time
+	 * (srtp_vcm_xor_n): protects' before the HMACs over their
+	 * ciphertext, authenticated unprotects' at the end of step 2 */
+	struct srtp_cm_lane cm[SRTP_BURST_MAX];
+	unsigned ncm;
 };
 
 /* HMAC-SHA1 of @op's first @n bytes into op->tag: queued on @q's lanes
@@ -378,17 +383,24 @@ mac(IMB_JOB *j, struct macq *q, bool post, const struct imb_dir *d, struct srtp_
 }
 
 /* AES-CM over @n bytes at @off of @op's packet (none if @n is 0), from
- * the counter block of @ssrc and @index: inline on srtp_vcm_xor for a
- * context made for it, else a job of its own on @m. */
+ * the counter block of @ssrc and @index: for a context made for
+ * srtp_vcm_xor, queued on @q (run with the others by the burst) or done
+ * now without @q; else a job of its own on @m. */
 static void
-cm_op(IMB_MGR *m, struct srtp_op *op, const struct imb_dir *d, uint32_t ssrc, uint64_t index,
-      unsigned off, unsigned n)
+cm_op(IMB_MGR *m, struct macq *q, struct srtp_op *op, const struct imb_dir *d, uint32_t ssrc,
+      uint64_t index, unsigned off, unsigned n)
 {
 	const struct suite_info *si = op->x->si;
 	IMB_JOB *j;
 
 	if (n == 0)
 		return;
+	if (d->vcm && q != NULL) {
+		q->cm[q->ncm++] = (struct srtp_cm_lane){ .key = d->ek, .salt = d->salt,
+			.p = op->pkt + off, .index = index, .ssrc = ssrc, .n = (uint16_t)n,
+			.key_len = (uint8_t)si->key };
+		return;
+	}
 	if (d->vcm) {
 		srtp_vcm_xor(d->ek, si->key, d->salt, ssrc, index, op->pkt + off, n);
 		return;
@@ -479,9 +491,9 @@ prep_protect(IMB_MGR *m, struct macq *q, struct srtp_op *op)
 		return 0;
 	}
 	if (d->vcm) {
-		/* encrypted now; the HMAC over it, then the ROC, with the
-		 * burst's other HMACs */
-		srtp_vcm_xor(d->ek, si->key, d->salt, ssrc, op->index, pkt + hl, len - hl);
+		/* encrypted before the burst's HMACs (on the lanes: with
+		 * the others, four at a time); the HMAC over it, then the ROC */
+		cm_op(m, q, op, d, ssrc, op->index, hl, len - hl);
 		srtp_wr32(pkt + len, (uint32_t)(op->index >> 16));
 		op->stage = ST_SEALED;
 		mac_now(m, q, d, op, len + 4);
@@ -605,7 +617,7 @@ prep_protect_rtcp(IMB_MGR *m, struct macq *q, struct srtp_op *op)
 		j = job_new(m, op);
 		job_gcm(j, d, si, op->iv, pkt, 8, len - 8, op->aad, 12, pkt + len, false);
 	} else if (d->vcm) {
-		srtp_vcm_xor(d->ek, si->key, d->salt, ssrc, idx, pkt + 8, len - 8);
+		cm_op(m, q, op, d, ssrc, idx, 8, len - 8);
 		srtp_wr32(pkt + len, idx | 0x80000000u);
 		op->stage = ST_SEALED;
 		mac_now(m, q, d, op, len + 4);
@@ -725,7 +737,7 @@ restore_gcm(IMB_MGR *m, struct srtp_op *op, unsigned off, unsigned n, const uint
 }
 
 static void
-finish_unprotect(IMB_MGR *m, struct srtp_op *op)
+finish_unprotect(IMB_MGR *m, struct macq *q, struct srtp_op *op)
 {
 	const struct suite_info *si = op->x->si;
 	const struct imb_dir *d = &op->x->imb.rtp;
@@ -755,19 +767,19 @@ finish_unprotect(IMB_MGR *m, struct srtp_op *op)
 		if (rc < 0)
 			op->rc = rc;
 		else
-			cm_op(m, op, d, srtp_rd32(pkt + 8), op->index, hl, n);
+			cm_op(m, q, op, d, srtp_rd32(pkt + 8), op->index, hl, n);
 		return;
 	}
 	if (rc < 0) {
 		/* decrypted with the hash: the ciphertext put back (the same
 		 * keystream again) */
 		op->rc = rc;
-		cm_op(m, op, d, srtp_rd32(pkt + 8), op->index, hl, n);
+		cm_op(m, NULL, op, d, srtp_rd32(pkt + 8), op->index, hl, n);
 	}
 }
 
 static void
-finish_unprotect_rtcp(IMB_MGR *m, struct srtp_op *op)
+finish_unprotect_rtcp(IMB_MGR *m, struct macq *q, struct srtp_op *op)
 {
 	const struct suite_info *si = op->x->si;
 	const struct imb_dir *d = &op->x->imb.rtcp;
@@ -828,7 +840,7 @@ finish_unprotect_rtcp(IMB_MGR *m, struct srtp_op *op)
 		return;
 	}
 	if ((ei & 0x80000000u) && n > 8)
-		cm_op(m, op, d, srtp_rd32(pkt + 4), idx, 8, n - 8);
+		cm_op(m, q, op, d, srtp_rd32(pkt + 4), idx, 8, n - 8);
 }
 
 /* The manager an op's jobs go to: AES-GCM's (@mg, whose layout its key
@@ -868,7 +880,7 @@ srtp_imb_burst(struct srtp_op **ops, unsigned n)
 			ops[i]->rc = -ENOMEM;
 		return;
 	}
-	mq.npre = mq.npost = 0;
+	mq.npre = mq.npost = mq.ncm = 0;
 	for (unsigned i = 0; i < n; i++) {
 		struct srtp_op *op = ops[i];
 
@@ -891,8 +903,12 @@ srtp_imb_burst(struct srtp_op **ops, unsigned n)
 			op->stage = ST_DONE;
 		}
 	}
-	if (q != NULL)
+	if (q != NULL) {
+		if (q->ncm)                         /* protects: before their HMACs */
+			srtp_vcm_xor_n(q->cm, q->ncm);
+		q->ncm = 0;
 		srtp_sha1ni_hmac(q->pre, q->npre);
+	}
 	flush(mc);
 	if (mg != mc)
 		flush(mg);
@@ -912,13 +928,15 @@ srtp_imb_burst(struct srtp_op **ops, unsigned n)
 			finish_protect(op);
 			break;
 		case SRTP_OP_UNPROTECT:
-			finish_unprotect(m, op);
+			finish_unprotect(m, q, op);
 			break;
 		default:
-			finish_unprotect_rtcp(m, op);
+			finish_unprotect_rtcp(m, q, op);
 			break;
 		}
 	}
+	if (q != NULL && q->ncm)
+		srtp_vcm_xor_n(q->cm, q->ncm);      /* the authenticated unprotects */
 	flush(mc);
 	if (mg != mc)
 		flush(mg);

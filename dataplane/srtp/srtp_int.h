@@ -146,6 +146,18 @@ bool srtp_imb_vcm(bool on);
  * AES-NI takes them (32). Only where srtp_vgcm_usable(). */
 void srtp_vcm_xor(const uint8_t *key, unsigned key_len, const uint8_t *salt, uint32_t ssrc,
 		  uint64_t index, uint8_t *p, unsigned n);
+/* The same for @n packets, four at a time: their AES-128 key schedules
+ * are made side by side (one alone is a chain of ten dependent steps the
+ * core waits on), then their keystreams. */
+struct srtp_cm_lane {
+	const uint8_t *key, *salt;   /* as srtp_vcm_xor's */
+	uint8_t *p;
+	uint64_t index;
+	uint32_t ssrc;
+	uint16_t n;
+	uint8_t key_len;
+};
+void srtp_vcm_xor_n(const struct srtp_cm_lane *l, unsigned n);
 
 /* HMAC-SHA1 of @len bytes at @msg from the start states @ipad/@opad (five
  * host-order words each, as IMB_SHA1_ONE_BLOCK leaves them), the whole

@@ -715,3 +715,54 @@ srtp_vcm_xor(const uint8_t *key, unsigned key_len, const uint8_t *salt, uint32_t
 	}
 	cm_run(k, rounds_of(key_len), cm_iv_block(salt, ssrc, index), p, n);
 }
+
+VG void
+srtp_vcm_xor_n(const struct srtp_cm_lane *l, unsigned n)
+{
+	for (unsigned i = 0; i < n; i += 4) {
+		unsigned g = n - i < 4 ? n - i : 4;
+		__m128i rk[4][11], x[4];
+
+		/* four AES-128 key schedules side by side (a lane past the
+		 * group, or an AES-256 one, expands zeros for nothing) */
+		_Pragma("GCC unroll 4") for (unsigned j = 0; j < 4; j++)
+			x[j] = j < g && l[i + j].key_len == 16
+				       ? _mm_loadu_si128((const __m128i *)l[i + j].key)
+				       : _mm_setzero_si128();
+#define KEXP4(R, RCON)                                                      \
+		_Pragma("GCC unroll 4") for (unsigned j = 0; j < 4; j++) { \
+			KEXP(x[j], RCON);                                   \
+			rk[j][R] = x[j];                                    \
+		}
+		_Pragma("GCC unroll 4") for (unsigned j = 0; j < 4; j++)
+			rk[j][0] = x[j];
+		KEXP4(1, 0x01);
+		KEXP4(2, 0x02);
+		KEXP4(3, 0x04);
+		KEXP4(4, 0x08);
+		KEXP4(5, 0x10);
+		KEXP4(6, 0x20);
+		KEXP4(7, 0x40);
+		KEXP4(8, 0x80);
+		KEXP4(9, 0x1b);
+		KEXP4(10, 0x36);
+#undef KEXP4
+		for (unsigned j = 0; j < g; j++) {
+			const struct srtp_cm_lane *c = &l[i + j];
+			__m512i k[15];
+
+			if (c->n == 0)
+				continue;
+			if (c->key_len == 16) {
+				for (unsigned r = 0; r <= 10; r++)
+					k[r] = _mm512_broadcast_i32x4(rk[j][r]);
+			} else {
+				for (unsigned r = 0; r <= 14; r++)
+					k[r] = _mm512_broadcast_i32x4(
+						_mm_loadu_si128((const __m128i *)(c->key + 16 * r)));
+			}
+			cm_run(k, rounds_of(c->key_len), cm_iv_block(c->salt, c->ssrc, c->index), c->p,
+			       c->n);
+		}
+	}
+}

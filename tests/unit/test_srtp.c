@@ -596,6 +596,39 @@ vcm_vs_openssl(void)
 		}
 	CHECK(same == tot, "VAES AES-CM: keystream identical to OpenSSL's AES-CTR for %u of %u "
 	      "(payload 0..1500, AES-128 and -256)", same, tot);
+	/* four at a time (srtp_vcm_xor_n): groups of 1..9 packets, key sizes
+	 * and lengths mixed, against one at a time */
+	{
+		static uint8_t buf[2][9][400];
+		uint8_t keys[9][16 * 15] __attribute__((aligned(16))), salts[9][14];
+		struct srtp_cm_lane l[9];
+		unsigned agree = 0, groups = 0;
+
+		for (unsigned g = 1; g <= 9; g++, groups++) {
+			for (unsigned i = 0; i < g; i++) {
+				unsigned kl = (g + i) % 3 == 0 ? 32 : 16, len = (g * 37 + i * 53) % 400;
+
+				for (unsigned y = 0; y < 32; y++)
+					key[y] = (uint8_t)(g * 5 + i * 3 + y * 7);
+				for (unsigned y = 0; y < 14; y++)
+					salts[i][y] = (uint8_t)(g + i * 9 + y);
+				if (kl == 32)
+					IMB_AES_KEYEXP_256(m, key, keys[i], dk);
+				else
+					memcpy(keys[i], key, 16);
+				for (unsigned y = 0; y < 400; y++)
+					buf[0][i][y] = buf[1][i][y] = (uint8_t)(y ^ i ^ g);
+				l[i] = (struct srtp_cm_lane){ .key = keys[i], .salt = salts[i],
+					.p = buf[0][i], .index = (uint64_t)g << 40 | i, .ssrc = g * 77 + i,
+					.n = (uint16_t)len, .key_len = (uint8_t)kl };
+				srtp_vcm_xor(keys[i], kl, salts[i], l[i].ssrc, l[i].index, buf[1][i], len);
+			}
+			srtp_vcm_xor_n(l, g);
+			agree += memcmp(buf[0], buf[1], sizeof(buf[0])) == 0;
+		}
+		CHECK(agree == groups, "VAES AES-CM four at a time: as one at a time in %u of %u "
+		      "groups of 1..9 packets", agree, groups);
+	}
 	CHECK(untouched == tot, "VAES AES-CM: nothing past the payload written (%u of %u)",
 	      untouched, tot);
 	free_mb_mgr(m);
