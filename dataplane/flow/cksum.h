@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <netinet/in.h>
+#include <emmintrin.h>
 
 #include <rte_byteorder.h>
 #include <rte_ip.h>
@@ -23,25 +24,45 @@ cksum_fold(uint32_t x)
 }
 
 /*
- * The one's complement sum of @n bytes, 8 at a time into a 64-bit
- * accumulator (a 32-bit half per add never overflows it for a UDP
- * datagram), folded to 16 bits. The same sum as adding 16-bit words
- * (RFC 1071: the sum may be taken over wider words and folded), about
- * four times fewer steps than DPDK's 16-bit loop; a new SRTP or RTP
- * payload is summed once per packet.
+ * The one's complement sum of @n bytes, folded to 16 bits (RFC 1071: the
+ * sum may be taken in wider lanes and folded). 32 bytes a step in SSE2
+ * (every x86-64 has it): the 16-bit words widened to 32-bit lanes, which
+ * cannot overflow for a UDP datagram (at most 4,096 steps of 0xffff a
+ * lane); the tail 8, 4, 2, 1 bytes at a time. About half the steps of
+ * summing 32-bit halves into 64 bits, which it replaced (a new SRTP or
+ * RTP payload is summed once per packet, its cost seen in the relay's
+ * profile).
  */
 static inline uint32_t
 cksum_sum_bytes(const uint8_t *p, uint32_t n)
 {
-	uint64_t a = 0, b = 0, w;
+	uint64_t a = 0, w;
 
-	for (; n >= 16; n -= 16, p += 16) {
-		memcpy(&w, p, 8);
-		a += (w & 0xffffffff) + (w >> 32);
-		memcpy(&w, p + 8, 8);
-		b += (w & 0xffffffff) + (w >> 32);
+	if (n >= 16) {
+		const __m128i z = _mm_setzero_si128();
+		__m128i s0 = z, s1 = z, v;
+		uint32_t l[4];
+
+		for (; n >= 32; n -= 32, p += 32) {
+			v = _mm_loadu_si128((const __m128i *)p);
+			s0 = _mm_add_epi32(s0, _mm_unpacklo_epi16(v, z));
+			s1 = _mm_add_epi32(s1, _mm_unpackhi_epi16(v, z));
+			v = _mm_loadu_si128((const __m128i *)(p + 16));
+			s0 = _mm_add_epi32(s0, _mm_unpacklo_epi16(v, z));
+			s1 = _mm_add_epi32(s1, _mm_unpackhi_epi16(v, z));
+		}
+		if (n >= 16) {
+			v = _mm_loadu_si128((const __m128i *)p);
+			s0 = _mm_add_epi32(s0, _mm_unpacklo_epi16(v, z));
+			s1 = _mm_add_epi32(s1, _mm_unpackhi_epi16(v, z));
+			p += 16;
+			n -= 16;
+		}
+		/* 8 lanes of at most 28 bits each into 64 bits */
+		s0 = _mm_add_epi32(s0, s1);
+		_mm_storeu_si128((__m128i *)l, s0);
+		a = (uint64_t)l[0] + l[1] + l[2] + l[3];
 	}
-	a += b;
 	if (n >= 8) {
 		memcpy(&w, p, 8);
 		a += (w & 0xffffffff) + (w >> 32);
