@@ -52,14 +52,8 @@ tx_drain(struct wstate *ws, struct dp_worker *w, unsigned lc)
 	}
 }
 
-/* A media packet's stream map word (prefetched WORD_LAG packets of
- * classifying before): read, and its stream prefetched. Reading the words
- * while the burst is still being classified gives the streams' lines the
- * rest of the classify pass to arrive. WORD_LAG packets later again the
- * stream's SRTP keys are prefetched (flow_prefetch_srtp), so the first
- * unprotects of the burst do not wait on them. */
-#define WORD_LAG 8
-
+/* A media packet's stream map word (prefetched while the burst was
+ * classified): read, and its stream prefetched. */
 static inline void
 stream_word(const uint8_t *verdict, const uint32_t *const *word, uint32_t *sidx, unsigned i)
 {
@@ -70,11 +64,15 @@ stream_word(const uint8_t *verdict, const uint32_t *const *word, uint32_t *sidx,
 }
 
 /* Returns how many frames it took in. A burst goes through in passes so
- * that memory is fetched for all of it before any of it waits: classify
- * (and prefetch each media packet's stream map word; read the word of the
- * packet WORD_LAG before and prefetch its stream), gather the unprotect
- * of every SRTP packet so the crypto engine takes them together
- * (srtp_xf_burst, prefetch the streams they leave from), then relay. */
+ * that memory is fetched for all of it before any of it waits, each pass
+ * a run of independent loads the core overlaps: classify (and prefetch
+ * each media packet's stream map word), read the words (prefetch the
+ * streams), read the streams' first lines (prefetch their SRTP keys),
+ * gather the unprotect of every SRTP packet so the crypto engine takes
+ * them together (srtp_xf_burst, prefetch the streams they leave from),
+ * then relay. At 100,000 streams each of those is a miss to memory: in
+ * one interleaved loop a packet's load of its stream line stalled the
+ * classify work behind it. */
 static unsigned
 rx_port(struct wstate *ws, struct dp_worker *w, unsigned lc, uint16_t pidx)
 {
@@ -111,14 +109,10 @@ rx_port(struct wstate *ws, struct dp_worker *w, unsigned lc, uint16_t pidx)
 			word[i] = flow_map_word(pidx, m);
 			rte_prefetch0(word[i]);
 		}
-		if (i >= WORD_LAG)
-			stream_word(verdict, word, sidx, i - WORD_LAG);
-		if (i >= 2 * WORD_LAG && verdict[i - 2 * WORD_LAG] == DP_V_MEDIA)
-			flow_prefetch_srtp(sidx[i - 2 * WORD_LAG]);
 	}
-	for (i = n > WORD_LAG ? n - WORD_LAG : 0; i < n; i++)
+	for (i = 0; i < n; i++)
 		stream_word(verdict, word, sidx, i);
-	for (i = n > 2 * WORD_LAG ? n - 2 * WORD_LAG : 0; i < n; i++)
+	for (i = 0; i < n; i++)
 		if (verdict[i] == DP_V_MEDIA)
 			flow_prefetch_srtp(sidx[i]);
 	for (i = 0; i < n; i++) {
