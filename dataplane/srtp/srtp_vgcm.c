@@ -699,6 +699,59 @@ cm_run(const __m512i *k, unsigned rounds, __m128i ctr0, uint8_t *p, unsigned n)
 	}
 }
 
+/* Two AES-128 packets of at most 256 bytes each (round keys @ka, @kb;
+ * reflected counter blocks @ca, @cb): their blocks go through the rounds
+ * together. One packet's three or four registers alone wait out each
+ * round's latency; eight keep the AES units busy. */
+VG static inline void
+cm_run2(const __m128i *ka, const __m128i *kb, __m128i ca, __m128i cb, uint8_t *pa, unsigned na,
+	uint8_t *pb, unsigned nb)
+{
+	const __m512i four = _mm512_broadcast_i32x4(_mm_set_epi32(0, 0, 0, 4));
+	const __m512i step = _mm512_set_epi32(0, 0, 0, 3, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 0);
+	unsigned ga = (na + 63) / 64, gb = (nb + 63) / 64;
+	__m512i a[4], b[4], c, k;
+
+	c = _mm512_add_epi32(_mm512_broadcast_i32x4(ca), step);
+	k = _mm512_broadcast_i32x4(ka[0]);
+	_Pragma("GCC unroll 4") for (unsigned j = 0; j < 4; j++) {
+		a[j] = _mm512_xor_si512(bswap512(c), k);
+		c = _mm512_add_epi32(c, four);
+	}
+	c = _mm512_add_epi32(_mm512_broadcast_i32x4(cb), step);
+	k = _mm512_broadcast_i32x4(kb[0]);
+	_Pragma("GCC unroll 4") for (unsigned j = 0; j < 4; j++) {
+		b[j] = _mm512_xor_si512(bswap512(c), k);
+		c = _mm512_add_epi32(c, four);
+	}
+	_Pragma("GCC unroll 9") for (unsigned r = 1; r < 10; r++) {
+		const __m512i kra = _mm512_broadcast_i32x4(ka[r]), krb = _mm512_broadcast_i32x4(kb[r]);
+
+		_Pragma("GCC unroll 4") for (unsigned j = 0; j < 4; j++) {
+			if (j < ga)
+				a[j] = _mm512_aesenc_epi128(a[j], kra);
+			if (j < gb)
+				b[j] = _mm512_aesenc_epi128(b[j], krb);
+		}
+	}
+	_Pragma("GCC unroll 4") for (unsigned j = 0; j < 4; j++) {
+		if (j < ga) {
+			__mmask64 m = bytes_mask(na - 64 * j);
+			__m512i x = _mm512_aesenclast_epi128(a[j], _mm512_broadcast_i32x4(ka[10]));
+
+			_mm512_mask_storeu_epi8(pa + 64 * j, m,
+						_mm512_xor_si512(x, _mm512_maskz_loadu_epi8(m, pa + 64 * j)));
+		}
+		if (j < gb) {
+			__mmask64 m = bytes_mask(nb - 64 * j);
+			__m512i x = _mm512_aesenclast_epi128(b[j], _mm512_broadcast_i32x4(kb[10]));
+
+			_mm512_mask_storeu_epi8(pb + 64 * j, m,
+						_mm512_xor_si512(x, _mm512_maskz_loadu_epi8(m, pb + 64 * j)));
+		}
+	}
+}
+
 VG void
 srtp_vcm_xor(const uint8_t *key, unsigned key_len, const uint8_t *salt, uint32_t ssrc,
 	     uint64_t index, uint8_t *p, unsigned n)
@@ -753,6 +806,15 @@ srtp_vcm_xor_n(const struct srtp_cm_lane *l, unsigned n)
 
 			if (c->n == 0)
 				continue;
+			if (j + 1 < g && c->key_len == 16 && c->n <= 256 && c[1].key_len == 16 &&
+			    c[1].n && c[1].n <= 256) {
+				/* the usual case: this one and the next together */
+				cm_run2(rk[j], rk[j + 1], cm_iv_block(c->salt, c->ssrc, c->index),
+					cm_iv_block(c[1].salt, c[1].ssrc, c[1].index), c->p, c->n,
+					c[1].p, c[1].n);
+				j++;
+				continue;
+			}
 			if (c->key_len == 16) {
 				for (unsigned r = 0; r <= 10; r++)
 					k[r] = _mm512_broadcast_i32x4(rk[j][r]);
