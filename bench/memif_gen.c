@@ -769,8 +769,16 @@ main(int argc, char **argv)
 				else if (pre_taken & 1u << k)
 					pre.used[pre.slot[fi[k]]]--;
 			}
-			if (sent < nb)
+			if (sent < nb) {
 				cursor = fi[sent];
+				/* the ring is full: wait about a microsecond before
+				 * trying again rather than polling its indexes, whose
+				 * cache lines the relay under test writes at every
+				 * burst (the retries cost the relay its own time) */
+				for (uint64_t until = rte_get_timer_cycles() + hz / 1000000;
+				     rte_get_timer_cycles() < until;)
+					rte_pause();
+			}
 			n = rte_eth_rx_burst(port, 0, rx, BURST);
 			for (uint16_t k = 0; k < n; k++) {
 				struct rte_ether_hdr *e = rte_pktmbuf_mtod(rx[k], struct rte_ether_hdr *);
