@@ -104,7 +104,7 @@ PY
 # circulating; the ceiling taken is the higher of the 64 B and 214 B runs.
 ceil=${CEIL:-0}   # CEIL=Mpps reuses a ceiling measured before
 [ "$ceil" != 0 ] || for size in 214 64; do
-    line=$(PKT=$size bash "$HERE/io_ceiling.sh" "$SECS" memif | grep '^memif:')
+    line=$(KEEP= PKT=$size bash "$HERE/io_ceiling.sh" "$SECS" memif | grep '^memif:')
     echo "ceiling $line"
     c=$(sed -n 's/^memif: *\([0-9.]*\) Mpps.*/\1/p' <<<"$line")
     ceil=$(python3 -c "print(max($ceil, ${c:-0}))")
