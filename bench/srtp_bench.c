@@ -16,7 +16,8 @@
  * Where the CPU has SHA-NI (or VAES), the AES-CM suites' ipsec-mb figure
  * is its HMAC-SHA1 on our SHA-NI lanes (its keystream on our VAES
  * AES-CM), and the same engine on ipsec-mb's own SHA-1 and AES-CM jobs is
- * timed too, in alternating slices of the same run (the machine is
+ * timed too (and where the HMACs run sixteen at a time in AVX-512 lanes,
+ * the same on the SHA-NI lanes alone), in alternating slices of the same run (the machine is
  * shared: only a ratio taken side by side means much). Likewise where
  * the CPU has VAES and VPCLMULQDQ, the GCM suite's figure is our own
  * AES-GCM (srtp_vgcm.c), timed in turn with ipsec-mb's GCM.
@@ -230,36 +231,44 @@ main(int argc, char **argv)
 			enum srtp_suite s = suites[si];
 			unsigned n = ns[k];
 			double p[3] = { 0 }, u[3] = { 0 }, own_p = 0, own_u = 0, mk = 0, fr = 0;
+			double ni_p = 0, ni_u = 0;
 			bool gcm = s == SRTP_AEAD_AES_128_GCM;
 			bool lanes = srtp_imb_sha_ni(true), vcm = srtp_imb_vcm(true);
 			bool both = gcm ? srtp_imb_vgcm(true) : lanes || vcm;
+			/* the SHA-NI lanes alone too, where the AVX-512 ones run */
+			int ways = !gcm && lanes && srtp_sha1_x16(true) ? 3 : 2;
 
 			if (both) {
 				/* four slices each, ours and ipsec-mb's own in turn
 				 * (SHA-1 and AES-CM, or GCM: contexts made per
-				 * slice) */
-				for (int r = 0; r < 8; r++) {
+				 * slice), and ours on SHA-NI alone */
+				for (int r = 0; r < 4 * ways; r++) {
 					double a, b;
 
 					if (gcm)
-						srtp_imb_vgcm(r % 2 == 0);
+						srtp_imb_vgcm(r % ways != 1);
 					else {
-						srtp_imb_sha_ni(r % 2 == 0);
-						srtp_imb_vcm(r % 2 == 0);
+						srtp_imb_sha_ni(r % ways != 1);
+						srtp_imb_vcm(r % ways != 1);
+						srtp_sha1_x16(r % ways == 0);
 					}
 					if (time_ours(SRTP_ENGINE_IPSECMB, s, n, secs / 4, &a, &b) < 0)
 						return 2;
-					if (r % 2 == 0) {
+					if (r % ways == 0) {
 						p[0] += a / 4;
 						u[0] += b / 4;
-					} else {
+					} else if (r % ways == 1) {
 						own_p += a / 4;
 						own_u += b / 4;
+					} else {
+						ni_p += a / 4;
+						ni_u += b / 4;
 					}
 				}
 				srtp_imb_sha_ni(true);
 				srtp_imb_vcm(true);
 				srtp_imb_vgcm(true);
+				srtp_sha1_x16(true);
 			} else if (time_ours(SRTP_ENGINE_IPSECMB, s, n, secs, &p[0], &u[0]) < 0)
 				return 2;
 			if (time_ours(SRTP_ENGINE_OPENSSL, s, n, secs, &p[1], &u[1]) < 0)
@@ -279,6 +288,9 @@ main(int argc, char **argv)
 				       gcm ? "VAES GCM" : lanes && vcm ? "SHA-NI lanes, VAES AES-CM"
 						   : lanes ? "SHA-NI lanes" : "VAES AES-CM",
 				       (own_p + own_u) / (p[0] + u[0]));
+			if (ni_p > 0)
+				printf("HMAC-SHA1 on the SHA-NI lanes alone %5.0f / %5.0f ns (AVX-512 "
+				       "lanes %.2fx); ", ni_p, ni_u, (ni_p + ni_u) / (p[0] + u[0]));
 			if (p[2] > 0)
 				printf("libsrtp %7.0f / %7.0f ns: ipsec-mb is %.0fx faster; a libsrtp "
 				       "session made in %.0f us, freed in %.0f us\n", p[2], u[2],

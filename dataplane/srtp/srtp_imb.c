@@ -171,13 +171,14 @@ arch_name(const IMB_MGR *m)
 const char *
 srtp_xf_imb_arch(void)
 {
-	static char buf[96];
+	static char buf[128];
 	IMB_MGR *m = mgr_get(), *g = mgr_gcm_get();
 
 	if (m == NULL || g == NULL)
 		return "unavailable";
 	snprintf(buf, sizeof(buf), "%s%s%s, AES-GCM on %s", arch_name(m),
-		 use_lanes() ? ", HMAC-SHA1 on SHA-NI x4" : "",
+		 !use_lanes() ? "" : srtp_sha1_x16_used() ? ", HMAC-SHA1 on AVX-512 x16 and SHA-NI x4"
+							 : ", HMAC-SHA1 on SHA-NI x4",
 		 srtp_vgcm_usable() && !vcm_off ? ", AES-CM on VAES x4, its own" : "",
 		 srtp_vgcm_usable() && !vgcm_off ? "VAES x4, its own"
 						 : arch_name(g));

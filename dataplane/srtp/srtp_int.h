@@ -161,8 +161,9 @@ void srtp_vcm_xor_n(const struct srtp_cm_lane *l, unsigned n);
 
 /* HMAC-SHA1 of @len bytes at @msg from the start states @ipad/@opad (five
  * host-order words each, as IMB_SHA1_ONE_BLOCK leaves them), the whole
- * 20-byte tag to @out; @n requests, four at a time. Only on a CPU with
- * the SHA extensions. */
+ * 20-byte tag to @out; @n requests: sixteen at a time in AVX-512 lanes
+ * where the CPU has them (from eight requests on), the rest four at a time
+ * on the SHA extensions. Only on a CPU with the SHA extensions. */
 struct sha1_lane {
 	const uint8_t *msg;
 	unsigned len;
@@ -170,6 +171,12 @@ struct sha1_lane {
 	uint8_t *out;
 };
 void srtp_sha1ni_hmac(const struct sha1_lane *r, unsigned n);
+/* Whether srtp_sha1ni_hmac uses the AVX-512 lanes: true where the CPU has
+ * AVX-512F and BW; @on false keeps every request on the SHA-NI lanes (the
+ * tests run both). Returns the setting now in force. */
+bool srtp_sha1_x16(bool on);
+/* the same setting, left as it is */
+bool srtp_sha1_x16_used(void);
 
 /* ---- shared arithmetic ---- */
 

@@ -11,6 +11,8 @@
  *    both receivers: each must accept and reject exactly the same packets
  *    and give back the same plaintext (replays include a packet again at
  *    once, in the same burst). The same for SRTCP.
+ *  - The HMAC-SHA1 lanes (sixteen in AVX-512, four on SHA-NI) against
+ *    OpenSSL's HMAC, bursts of 1..40, lengths 0..1,500.
  *  - The VAES AES-CM (srtp_vcm_xor) against OpenSSL's AES-CTR from the
  *    same counter block, payloads 0..1,500 bytes, both key sizes.
  *  - The VAES AES-GCM (srtp_vgcm.c, where the CPU has it) against
@@ -31,6 +33,7 @@
 #include <intel-ipsec-mb.h>
 #include <nss.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <srtp2/srtp.h>
 
 #include "srtp/srtp_int.h"
@@ -725,6 +728,77 @@ vgcm_vs_openssl(void)
  * (the contexts come from the engine's own chunks, which ASan would not
  * see into without the engine's marks): a child process frees one, reads
  * it, and must die with ASan's report. */
+/* The HMAC-SHA1 lanes (srtp_sha1ni_hmac: sixteen at a time in AVX-512
+ * lanes, four on SHA-NI) against OpenSSL's HMAC one packet at a time:
+ * bursts of 1..40 requests (so groups of 16, the rest on SHA-NI, and lone
+ * lanes), keys and lengths mixed, lengths about the block edges where the
+ * padding takes one block or two (55/56, 119/120) and up to 1,500. Both
+ * with the AVX-512 lanes and with SHA-NI alone. */
+static void
+sha1_lanes_vs_openssl(void)
+{
+	static const unsigned edges[] = { 0, 1, 20, 55, 56, 63, 64, 65, 119, 120, 127, 128,
+					  176, 180, 183, 184, 191, 192, 1500 };
+	static uint8_t msg[40][1500];
+	uint8_t ipad[40][20], opad[40][20], tag[40][20], want[20], keyb[40][20], pad[64];
+	struct sha1_lane r[40];
+	IMB_MGR *m;
+
+	if (!srtp_imb_sha_ni(true)) {
+		printf("no SHA-NI here: the SHA-1 lanes not run\n");
+		return;
+	}
+	m = alloc_mb_mgr(0);
+	if (m == NULL) {
+		CHECK(false, "ipsec-mb manager for the SHA-1 lanes");
+		return;
+	}
+	init_mb_mgr_auto(m, NULL);
+	for (int pass = 0; pass < 2; pass++) {
+		bool x16 = srtp_sha1_x16(pass == 0);
+		unsigned agree = 0, tot = 0;
+
+		if (pass == 0 && !x16)
+			printf("no AVX-512 here: the sixteen-lane SHA-1 not run\n");
+		for (unsigned t = 0; t < 120; t++) {
+			unsigned g = t < 40 ? t + 1 : (t * 7) % 40 + 1;
+
+			for (unsigned i = 0; i < g; i++) {
+				unsigned len = (t + i) % 3 == 0 ? (t * 131 + i * 17) % 1501
+						: edges[(t * 5 + i * 3) % (sizeof(edges) / sizeof(edges[0]))];
+
+				for (unsigned y = 0; y < 20; y++)
+					keyb[i][y] = (uint8_t)(t * 3 + i * 11 + y * 5);
+				for (unsigned y = 0; y < len; y++)
+					msg[i][y] = (uint8_t)(y * 13 + i + t);
+				memset(pad, 0x36, 64);
+				for (unsigned y = 0; y < 20; y++)
+					pad[y] ^= keyb[i][y];
+				IMB_SHA1_ONE_BLOCK(m, pad, ipad[i]);
+				memset(pad, 0x5c, 64);
+				for (unsigned y = 0; y < 20; y++)
+					pad[y] ^= keyb[i][y];
+				IMB_SHA1_ONE_BLOCK(m, pad, opad[i]);
+				r[i] = (struct sha1_lane){ .msg = msg[i], .len = len, .ipad = ipad[i],
+							   .opad = opad[i], .out = tag[i] };
+			}
+			memset(tag, 0, sizeof(tag));
+			srtp_sha1ni_hmac(r, g);
+			for (unsigned i = 0; i < g; i++, tot++) {
+				unsigned wl = 0;
+
+				HMAC(EVP_sha1(), keyb[i], 20, msg[i], r[i].len, want, &wl);
+				agree += wl == 20 && memcmp(want, tag[i], 20) == 0;
+			}
+		}
+		CHECK(agree == tot, "HMAC-SHA1 lanes (%s): as OpenSSL's for %u of %u packets in "
+		      "bursts of 1..40, lengths 0..1500", x16 ? "AVX-512 and SHA-NI" : "SHA-NI alone",
+		      agree, tot);
+	}
+	srtp_sha1_x16(true);
+	free_mb_mgr(m);
+}
+
 static void
 freed_context_reported(void)
 {
@@ -792,6 +866,7 @@ main(void)
 	freed_context_reported();
 	vgcm_vs_openssl();
 	vcm_vs_openssl();
+	sha1_lanes_vs_openssl();
 	/* where the GCM suites run on srtp_vgcm.c, ipsec-mb's own GCM (what
 	 * a CPU without VAES gets) is checked too */
 	if (srtp_imb_vgcm(false)) {
@@ -827,6 +902,19 @@ main(void)
 		context_reuse(SRTP_ENGINE_IPSECMB, SRTP_AES_CM_128_HMAC_SHA1_80);
 	}
 	srtp_imb_vcm(true);
+	imb_label = "";
+	/* where bursts' HMACs run sixteen at a time in AVX-512 lanes, the
+	 * SHA-NI lanes alone (what a CPU without AVX-512 gets) are checked
+	 * in bursts too */
+	if (srtp_sha1_x16(false)) {
+		CHECK(false, "ipsec-mb: the AVX-512 SHA-1 lanes can be turned off");
+	} else if (srtp_imb_sha_ni(true)) {
+		imb_label = " (SHA-NI alone)";
+		for (unsigned s = 0; s < SRTP_SUITE_COUNT; s++)
+			if (!srtp_suites[s].gcm)
+				differential(SRTP_ENGINE_IPSECMB, 32, (enum srtp_suite)s);
+	}
+	srtp_sha1_x16(true);
 	imb_label = "";
 	/* where the AES-CM suites' HMAC runs on the SHA-NI lanes, ipsec-mb's
 	 * own SHA-1 (what a CPU without SHA-NI gets) is checked too */
