@@ -172,7 +172,7 @@ struct sha1_lane {
 };
 void srtp_sha1ni_hmac(const struct sha1_lane *r, unsigned n);
 /* Whether srtp_sha1ni_hmac uses the AVX-512 lanes: true where the CPU has
- * AVX-512F and BW; @on false keeps every request on the SHA-NI lanes (the
+ * AVX-512F, BW and VL; @on false keeps every request on the SHA-NI lanes (the
  * tests run both). Returns the setting now in force. */
 bool srtp_sha1_x16(bool on);
 /* the same setting, left as it is */

@@ -104,7 +104,7 @@ state_store(__m128i abcd, __m128i e, uint8_t *out)
 	memcpy(out + 16, &ev, 4);
 }
 
-static inline __attribute__((always_inline)) void
+static inline void
 put_be64(uint8_t *p, uint64_t v)
 {
 	for (int i = 7; i >= 0; i--, v >>= 8)
@@ -117,7 +117,7 @@ put_be64(uint8_t *p, uint64_t v)
  * Copied in 16-byte moves (the last one ending at the message's end,
  * overlapping the one before; a memcpy of a few dozen bytes is a call and
  * a slow start, once per packet). */
-static inline __attribute__((always_inline)) void
+SHA_NI static inline void
 tail_build(uint8_t *t, const uint8_t *msg, unsigned len, unsigned rem, unsigned tb)
 {
 	const uint8_t *src = msg + (len - rem);
@@ -231,7 +231,8 @@ static bool
 x16_usable(void)
 {
 	if (x16_have < 0)
-		x16_have = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
+		x16_have = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+			   __builtin_cpu_supports("avx512vl");
 	return x16_have > 0 && !x16_off;
 }
 
