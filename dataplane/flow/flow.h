@@ -38,8 +38,9 @@
 struct flow_stream {
 	/* Laid out by use: line 0 is what relaying reads of both the stream
 	 * a packet arrives on and the one it leaves from; line 1 the
-	 * receiving worker's counters; then the SRTP states and the
-	 * statistics, each on its own line; what only setup, latching,
+	 * receiving worker's counters and SRTP receive state; then the SRTP
+	 * send state and the statistics, each on its own line; what only
+	 * setup, latching,
 	 * IPv6 or DTMF reads comes after. */
 	/* Set by the main lcore before the stream is published. */
 	uint8_t v6;              /* peer (and our side of it) is IPv6 */
@@ -72,12 +73,16 @@ struct flow_stream {
 	uint32_t clock_hz;       /* RTP clock of the negotiated codec */
 	uint64_t tick_mul;       /* RTP clock ticks per TSC cycle, << 40 (jitter) */
 	/* Written by the one worker that receives the stream (RSS keeps a
-	 * 5-tuple on one queue); read racily for reports. */
+	 * 5-tuple on one queue); read racily for reports. The SRTP receive
+	 * state's RTP part ends this line (an SRTP packet touches no line
+	 * more for it), its SRTCP part and the drop counters, rarely
+	 * written, are on the next. */
 	uint64_t pkts __rte_cache_aligned;
 	uint64_t bytes, last_tsc;
 	uint64_t te_pts[2];      /* payload types of RFC 4733 events (offer and answer) */
+	struct srtp_xf_state srtp_rx_st;
 	uint64_t drop_source, drop_no_neigh, drop_srtp;
-	struct srtp_xf_state srtp_rx_st __rte_cache_aligned;
+	/* written by the worker that receives the stream sending through this one */
 	struct srtp_xf_state srtp_tx_st __rte_cache_aligned;
 	struct rtpstat rs __rte_cache_aligned;
 	/* cold */
@@ -100,6 +105,10 @@ struct flow_stream {
 	uint32_t latch_ssrc;
 	struct dtmf_det dtmf;
 } __rte_cache_aligned;
+
+_Static_assert(offsetof(struct flow_stream, srtp_rx_st) + SRTP_XF_STATE_RTP <=
+		       offsetof(struct flow_stream, pkts) + RTE_CACHE_LINE_SIZE,
+	       "an SRTP packet's receive state shares the counters' line");
 
 extern struct flow_stream *flow_streams;
 extern struct rte_rcu_qsbr *flow_qsbr;
@@ -149,10 +158,8 @@ flow_prefetch(uint32_t word)
 		const struct flow_stream *s = &flow_streams[(word & FLOW_W_IDX) - 1];
 
 		rte_prefetch0(s);
-		rte_prefetch0(&s->pkts);
+		rte_prefetch0(&s->pkts);   /* with srtp_rx_st's RTP part */
 		rte_prefetch0(&s->rs);
-		if (word & FLOW_W_RX)
-			rte_prefetch0(&s->srtp_rx_st);
 	}
 }
 

@@ -57,16 +57,21 @@ unsigned srtp_suite_salt_len(enum srtp_suite s);
 #define SRTP_REPLAY_WINDOW 128
 #define SRTP_MAX_TRAILER 16     /* bytes protect adds at most (tag, SRTCP index) */
 
-/* Replay and rollover state of one direction of one SSRC. */
+/* Replay and rollover state of one direction of one SSRC. An RTP
+ * packet reads and writes only its first SRTP_XF_STATE_RTP bytes (the
+ * relay keeps those in a cache line it touches per packet anyway, the
+ * SRTCP part on the next: flow.h). */
 struct srtp_xf_state {
-	bool init;
+	uint64_t win[2];         /* RTP: bit i: index (highest - i) seen */
 	uint32_t roc;            /* RTP: rollover counter of the highest index */
 	uint16_t s_l;            /* RTP: highest sequence number */
-	uint64_t win[2];         /* bit i: index (highest - i) seen */
-	uint32_t rtcp_idx;       /* SRTCP: highest index (rx) / last sent (tx) */
-	uint64_t rtcp_win[2];
+	bool init;
+	/* SRTCP */
 	bool rtcp_init;
+	uint32_t rtcp_idx;       /* highest index (rx) / last sent (tx) */
+	uint64_t rtcp_win[2];
 };
+#define SRTP_XF_STATE_RTP offsetof(struct srtp_xf_state, rtcp_init)
 
 struct srtp_xf;   /* opaque: keys and cipher contexts */
 
