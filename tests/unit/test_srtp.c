@@ -212,6 +212,81 @@ set_op(struct srtp_op *o, struct srtp_xf *x, struct srtp_xf_state *st, uint8_t *
 	o->kind = (uint8_t)kind;
 }
 
+/* The relay keeps a receive state's RTP part (its first SRTP_XF_STATE_RTP
+ * bytes) in the stream's counter line and the SRTCP part on the next
+ * (flow.h): an RTP op must read and write only the first, an SRTCP op
+ * only the rest, one at a time and in bursts. */
+static void
+state_parts(enum srtp_engine e, enum srtp_suite s)
+{
+	enum { N = 96 };
+	static uint8_t pk[N][256];
+	static struct srtp_op ops[N];
+	struct srtp_xf_state txs = { 0 }, rxs = { 0 }, before_tx, before_rx;
+	struct srtp_xf *x = NULL;
+	uint8_t keysalt[46];
+	unsigned kl = srtp_suite_key_len(s), ok_rtp = 0, ok_rtcp = 0, kept = 0;
+	char name[80];
+
+	snprintf(name, sizeof(name), "%s %s", srtp_engine_name(e), srtp_suite_name(s));
+	for (unsigned i = 0; i < sizeof(keysalt); i++)
+		keysalt[i] = (uint8_t)rnd();
+	CHECK(srtp_xf_create(&x, e, s, keysalt, keysalt + kl) == 0, "%s: context", name);
+	if (x == NULL)
+		return;
+	for (unsigned round = 0; round < 4; round++) {
+		bool rtcp = round & 1;
+		unsigned burst = round < 2 ? 1 : 32;
+		size_t lo = rtcp ? 0 : SRTP_XF_STATE_RTP, hi = rtcp ? SRTP_XF_STATE_RTP
+								 : sizeof(struct srtp_xf_state);
+
+		before_tx = txs;
+		before_rx = rxs;
+		for (unsigned i = 0; i < N; i++) {
+			uint8_t *b = pk[i];
+
+			memset(b, 0, sizeof(pk[i]));
+			if (rtcp) {
+				b[0] = 0x80;
+				b[1] = 200;            /* SR */
+				b[3] = 6;
+				srtp_wr32(b + 4, 0x55667788u);
+				for (unsigned k = 8; k < 28; k++)
+					b[k] = (uint8_t)rnd();
+			} else {
+				uint16_t seq = (uint16_t)(65500 + 100 * round + i);   /* wraps */
+
+				b[0] = 0x80;
+				b[2] = (uint8_t)(seq >> 8);
+				b[3] = (uint8_t)seq;
+				srtp_wr32(b + 8, 0x55667788u);
+				for (unsigned k = 12; k < 172; k++)
+					b[k] = (uint8_t)rnd();
+			}
+			set_op(&ops[i], x, &txs, b, rtcp ? 28 : 172, sizeof(pk[i]),
+			       rtcp ? SRTP_OP_PROTECT_RTCP : SRTP_OP_PROTECT);
+		}
+		run_ops(ops, N, burst);
+		for (unsigned i = 0; i < N; i++)
+			set_op(&ops[i], x, &rxs, pk[i], ops[i].rc > 0 ? (unsigned)ops[i].rc : 0,
+			       sizeof(pk[i]), rtcp ? SRTP_OP_UNPROTECT_RTCP : SRTP_OP_UNPROTECT);
+		run_ops(ops, N, burst);
+		for (unsigned i = 0; i < N; i++)
+			if (ops[i].rc == (rtcp ? 28 : 172))
+				*(rtcp ? &ok_rtcp : &ok_rtp) += 1;
+		/* the other part left as it was, on both sides */
+		if (memcmp((const uint8_t *)&txs + lo, (const uint8_t *)&before_tx + lo, hi - lo) == 0 &&
+		    memcmp((const uint8_t *)&rxs + lo, (const uint8_t *)&before_rx + lo, hi - lo) == 0)
+			kept++;
+	}
+	CHECK(ok_rtp == 2 * N && ok_rtcp == 2 * N, "%s: %u of %u RTP and %u of %u SRTCP packets "
+	      "round-tripped", name, ok_rtp, 2 * N, ok_rtcp, 2 * N);
+	CHECK(kept == 4 && rxs.init && rxs.rtcp_init,
+	      "%s: RTP ops kept to the state's first %zu bytes, SRTCP ops to the rest (%u of 4 "
+	      "rounds)", name, (size_t)SRTP_XF_STATE_RTP, kept);
+	srtp_xf_free(x);
+}
+
 #define NDEL (NPKT + 1000)
 
 static void
@@ -857,6 +932,10 @@ main(void)
 		differential(SRTP_ENGINE_IPSECMB, 1, (enum srtp_suite)s);
 		differential(SRTP_ENGINE_OPENSSL, 1, (enum srtp_suite)s);
 		differential(SRTP_ENGINE_LIBSRTP, 1, (enum srtp_suite)s);
+	}
+	for (unsigned s = 0; s < SRTP_SUITE_COUNT; s++) {
+		state_parts(SRTP_ENGINE_IPSECMB, (enum srtp_suite)s);
+		state_parts(SRTP_ENGINE_OPENSSL, (enum srtp_suite)s);
 	}
 	context_reuse(SRTP_ENGINE_IPSECMB, SRTP_AES_CM_128_HMAC_SHA1_80);
 	context_reuse(SRTP_ENGINE_IPSECMB, SRTP_AEAD_AES_128_GCM);
