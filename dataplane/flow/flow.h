@@ -40,8 +40,7 @@ struct flow_stream {
 	 * a packet arrives on and the one it leaves from; line 1 the
 	 * receiving worker's counters and SRTP receive state; then the SRTP
 	 * send state and the statistics, each on its own line; what only
-	 * setup, latching,
-	 * IPv6 or DTMF reads comes after. */
+	 * setup, latching, IPv6 or DTMF reads comes after. */
 	/* Set by the main lcore before the stream is published. */
 	uint8_t v6;              /* peer (and our side of it) is IPv6 */
 	uint8_t rtcp;
